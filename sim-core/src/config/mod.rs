@@ -1,0 +1,80 @@
+//! The scenario: everything a run needs, as read from a scenario file and then resolved.
+//!
+//! Parsing is strict (`deny_unknown_fields`) and parse-only; `Scenario::resolve` fills every
+//! default (so `show-config` can print it) and `Scenario::validate` checks every value, naming
+//! the field and what is allowed. The engine trusts a validated scenario.
+
+mod client;
+mod population;
+mod torrent;
+mod validate;
+
+pub use client::{
+    ChokerConfig, ChokerParams, ClientConfig, ClientProfile, OptimisticRule, PickerConfig,
+    PickerKind, SeedRanking, TrackerConfig,
+};
+pub use population::{BandwidthClass, PopulationConfig};
+pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};
+pub use validate::ConfigError;
+
+use crate::units::Duration;
+use serde::{Deserialize, Serialize};
+
+/// A whole scenario. Field docs give the unit each value resolves to.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Short name; the default output directory is `outputs/<name>`.
+    pub name: String,
+    /// The run's only source of randomness.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time at which the run stops.
+    pub horizon: Duration,
+    /// Interval of the time-series samples.
+    #[serde(default = "default_sample_interval")]
+    pub sample_interval: Duration,
+    /// Stop before the horizon once every torrent has released, no arrival is pending and no
+    /// leecher is left (seeds may remain). Longevity then counts only up to that stop.
+    #[serde(default)]
+    pub stop_when_done: bool,
+    /// Client behaviour of every peer unless its bandwidth class overrides it.
+    #[serde(default)]
+    pub client: ClientConfig,
+    /// Tracker and connection management.
+    #[serde(default)]
+    pub tracker: TrackerConfig,
+    /// How hosts are shared between torrents.
+    #[serde(default)]
+    pub population: PopulationConfig,
+    /// Bandwidth classes of arriving hosts; their shares sum to 1.
+    pub classes: Vec<BandwidthClass>,
+    /// The catalog: one swarm per torrent.
+    pub torrents: Vec<TorrentConfig>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_sample_interval() -> Duration {
+    Duration::from_secs(10)
+}
+
+impl Scenario {
+    /// Fills in every default that depends on other fields (client profile knobs), so that the
+    /// serialized form shows exactly what the engine will use. Idempotent.
+    pub fn resolve(&mut self) {
+        self.client.resolve();
+        for class in &mut self.classes {
+            if let Some(client) = &mut class.client {
+                client.resolve();
+            }
+        }
+    }
+
+    /// The client configuration of hosts in `class`.
+    pub fn client_of_class(&self, class: usize) -> &ClientConfig {
+        self.classes[class].client.as_ref().unwrap_or(&self.client)
+    }
+}

@@ -1,0 +1,135 @@
+//! One torrent of the catalog: its content, its publishers, its arrivals and its peers'
+//! seeding behaviour.
+
+use crate::units::{Bytes, BytesPerSec, Duration};
+use serde::{Deserialize, Serialize};
+
+/// A torrent and the behaviour of its swarm.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TorrentConfig {
+    pub name: String,
+    /// Content size; the last piece may be shorter.
+    pub size: Bytes,
+    #[serde(default = "default_piece_size")]
+    pub piece_size: Bytes,
+    /// When the publishers come online, from the start of the run.
+    #[serde(default)]
+    pub release: Duration,
+    /// The initial seeds.
+    #[serde(default)]
+    pub publishers: PublisherConfig,
+    /// When leechers arrive (times are relative to `release`).
+    pub arrivals: ArrivalConfig,
+    /// How long a peer keeps seeding after it completes.
+    pub seeding: SeedingTime,
+    /// Leechers that give up before completing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub abort: Option<AbortConfig>,
+}
+
+fn default_piece_size() -> Bytes {
+    Bytes(256 * 1024)
+}
+
+impl TorrentConfig {
+    /// Number of pieces, `ceil(size / piece_size)`.
+    pub fn num_pieces(&self) -> u32 {
+        self.size.0.div_ceil(self.piece_size.0.max(1)) as u32
+    }
+
+    /// Size of `piece` in bytes (the last one may be shorter).
+    pub fn piece_bytes(&self, piece: u32) -> u64 {
+        let start = piece as u64 * self.piece_size.0;
+        self.piece_size.0.min(self.size.0 - start)
+    }
+}
+
+/// The torrent's initial seeds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherConfig {
+    #[serde(default = "default_publishers")]
+    pub count: u32,
+    #[serde(default = "default_publisher_upload")]
+    pub upload: BytesPerSec,
+    #[serde(default = "default_publisher_download")]
+    pub download: BytesPerSec,
+    /// Time after release at which publishers go offline; absent = they stay to the horizon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leave_after: Option<Duration>,
+}
+
+fn default_publishers() -> u32 {
+    1
+}
+fn default_publisher_upload() -> BytesPerSec {
+    BytesPerSec(1_250_000) // 10 Mbit/s
+}
+fn default_publisher_download() -> BytesPerSec {
+    BytesPerSec(1_250_000)
+}
+
+impl Default for PublisherConfig {
+    fn default() -> Self {
+        PublisherConfig {
+            count: default_publishers(),
+            upload: default_publisher_upload(),
+            download: default_publisher_download(),
+            leave_after: None,
+        }
+    }
+}
+
+/// Arrival process of a torrent's leechers. Times are relative to the torrent's release.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ArrivalConfig {
+    /// `count` arrivals spread uniformly over `[0, window]` (all at once when `window` is 0).
+    FlashCrowd {
+        count: u32,
+        #[serde(default)]
+        window: Duration,
+    },
+    /// Poisson arrivals at `rate_per_s` until `until` (default: the horizon).
+    Poisson {
+        rate_per_s: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+    },
+    /// Non-homogeneous Poisson arrivals with rate `lambda0_per_s · e^(−t/tau)` (Guo et al.);
+    /// on average `lambda0_per_s · tau` arrivals in all.
+    ExponentialDecay { lambda0_per_s: f64, tau: Duration },
+    /// Join times read from a CSV file (one time in seconds per line, optional header
+    /// `time_s`), sorted and non-negative. The path is relative to the scenario file.
+    Trace {
+        file: String,
+        /// Filled in by the loader from `file`; not written in scenario files.
+        #[serde(default, skip_serializing)]
+        times: Vec<Duration>,
+    },
+}
+
+/// Seeding time after completion.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum SeedingTime {
+    /// Leave as soon as the download completes.
+    LeaveAtOnce,
+    /// Seed for exactly `time`.
+    Fixed { time: Duration },
+    /// Exponentially distributed with mean `mean`.
+    Exponential { mean: Duration },
+    /// Log-normal with median `median` and shape `sigma` (of the underlying normal).
+    Lognormal { median: Duration, sigma: f64 },
+    /// Seed until the horizon.
+    Forever,
+}
+
+/// Leechers abort after an exponentially distributed time with mean `mean` unless they
+/// complete first (θ = 1/mean in the fluid model).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbortConfig {
+    pub mean: Duration,
+}

@@ -1,0 +1,243 @@
+//! Validation of a parsed scenario: every check names the field and what is allowed.
+
+use super::{ArrivalConfig, ClientConfig, Scenario, SeedingTime};
+use crate::units::Duration;
+use std::fmt;
+
+/// A value a scenario may not have.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub struct ConfigError {
+    /// Dotted path of the offending field, e.g. `torrents[0].piece_size`.
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.message)
+    }
+}
+
+fn err(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+fn positive_duration(field: String, d: Duration) -> Result<(), ConfigError> {
+    if d.0.as_micros() == 0 {
+        Err(err(field, "must be longer than 0s"))
+    } else {
+        Ok(())
+    }
+}
+
+fn positive_finite(field: String, x: f64) -> Result<(), ConfigError> {
+    if x.is_finite() && x > 0.0 {
+        Ok(())
+    } else {
+        Err(err(field, format!("must be a positive number, got {x}")))
+    }
+}
+
+/// Pieces per torrent above this are refused (bitfields and pickers are per peer).
+pub const MAX_PIECES: u32 = 1 << 20;
+
+impl Scenario {
+    /// Checks every value; the first problem found is returned.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.name.trim().is_empty() {
+            return Err(err("name", "must not be empty"));
+        }
+        positive_duration("horizon".into(), self.horizon)?;
+        positive_duration("sample_interval".into(), self.sample_interval)?;
+        validate_client("client", &self.client)?;
+        let t = &self.tracker;
+        if t.numwant == 0 {
+            return Err(err("tracker.numwant", "must be at least 1"));
+        }
+        if t.max_connections == 0 {
+            return Err(err("tracker.max_connections", "must be at least 1"));
+        }
+        positive_duration("tracker.announce_interval".into(), t.announce_interval)?;
+        let share = self.population.multi_torrent_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(err(
+                "population.multi_torrent_share",
+                format!("must be within [0, 1], got {share}"),
+            ));
+        }
+        self.validate_classes()?;
+        if self.torrents.is_empty() {
+            return Err(err("torrents", "at least one torrent is required"));
+        }
+        for (i, tor) in self.torrents.iter().enumerate() {
+            let f = |name: &str| format!("torrents[{i}].{name}");
+            if self.torrents[..i].iter().any(|o| o.name == tor.name) {
+                return Err(err(
+                    f("name"),
+                    format!(
+                        "\"{}\" is used by two torrents; names must be unique",
+                        tor.name
+                    ),
+                ));
+            }
+            if tor.size.0 == 0 {
+                return Err(err(f("size"), "must be larger than 0 B"));
+            }
+            if tor.piece_size.0 == 0 {
+                return Err(err(f("piece_size"), "must be larger than 0 B"));
+            }
+            if tor.size.0.div_ceil(tor.piece_size.0) > MAX_PIECES as u64 {
+                return Err(err(
+                    f("piece_size"),
+                    format!("gives more than {MAX_PIECES} pieces; use larger pieces"),
+                ));
+            }
+            let p = &tor.publishers;
+            if p.count > 0 && (p.upload.0 == 0 || p.download.0 == 0) {
+                return Err(err(
+                    f("publishers.upload"),
+                    "publisher capacities must be larger than 0 B/s",
+                ));
+            }
+            validate_arrivals(&f("arrivals"), &tor.arrivals)?;
+            validate_seeding(&f("seeding"), &tor.seeding)?;
+            if let Some(a) = &tor.abort {
+                positive_duration(f("abort.mean"), a.mean)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn validate_classes(&self) -> Result<(), ConfigError> {
+        if self.classes.is_empty() {
+            return Err(err("classes", "at least one bandwidth class is required"));
+        }
+        let mut total = 0.0;
+        for (i, c) in self.classes.iter().enumerate() {
+            let f = |name: &str| format!("classes[{i}].{name}");
+            if self.classes[..i].iter().any(|o| o.name == c.name) {
+                return Err(err(
+                    f("name"),
+                    format!(
+                        "\"{}\" is used by two classes; names must be unique",
+                        c.name
+                    ),
+                ));
+            }
+            if !(c.share.is_finite() && (0.0..=1.0).contains(&c.share)) {
+                return Err(err(
+                    f("share"),
+                    format!("must be within [0, 1], got {}", c.share),
+                ));
+            }
+            if c.upload.0 == 0 {
+                return Err(err(f("upload"), "must be larger than 0 B/s"));
+            }
+            if c.download.0 == 0 {
+                return Err(err(f("download"), "must be larger than 0 B/s"));
+            }
+            if let Some(client) = &c.client {
+                validate_client(&format!("classes[{i}].client"), client)?;
+            }
+            total += c.share;
+        }
+        if (total - 1.0).abs() > 1e-9 {
+            return Err(err(
+                "classes",
+                format!("shares must sum to 1, they sum to {total}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn validate_client(prefix: &str, client: &ClientConfig) -> Result<(), ConfigError> {
+    let p = client.choker.params();
+    let f = |name: &str| format!("{prefix}.choker.{name}");
+    if p.regular_slots + p.optimistic_slots == 0 {
+        return Err(err(
+            f("regular_slots"),
+            "regular_slots + optimistic_slots must be at least 1",
+        ));
+    }
+    positive_duration(f("rechoke_interval"), Duration(p.rechoke_interval))?;
+    positive_duration(f("rate_window"), Duration(p.rate_window))?;
+    if p.optimistic_interval.as_micros() % p.rechoke_interval.as_micros() != 0
+        || p.optimistic_interval.as_micros() == 0
+    {
+        return Err(err(
+            f("optimistic_interval"),
+            format!(
+                "must be a positive multiple of rechoke_interval ({}), got {}",
+                Duration(p.rechoke_interval),
+                Duration(p.optimistic_interval)
+            ),
+        ));
+    }
+    if p.new_peer_weight == 0 {
+        return Err(err(f("new_peer_weight"), "must be at least 1"));
+    }
+    if client.picker.endgame_max_downloaders < 2 && client.picker.endgame {
+        return Err(err(
+            format!("{prefix}.picker.endgame_max_downloaders"),
+            "must be at least 2 when endgame is on (one duplicate)",
+        ));
+    }
+    Ok(())
+}
+
+fn validate_arrivals(field: &str, a: &ArrivalConfig) -> Result<(), ConfigError> {
+    match a {
+        ArrivalConfig::FlashCrowd { count, .. } => {
+            if *count == 0 {
+                return Err(err(format!("{field}.count"), "must be at least 1"));
+            }
+        }
+        ArrivalConfig::Poisson { rate_per_s, until } => {
+            positive_finite(format!("{field}.rate_per_s"), *rate_per_s)?;
+            if let Some(u) = until {
+                positive_duration(format!("{field}.until"), *u)?;
+            }
+        }
+        ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => {
+            positive_finite(format!("{field}.lambda0_per_s"), *lambda0_per_s)?;
+            positive_duration(format!("{field}.tau"), *tau)?;
+        }
+        ArrivalConfig::Trace { times, .. } => {
+            if let Some(w) = times.windows(2).position(|w| w[1] < w[0]) {
+                return Err(err(
+                    format!("{field}.file"),
+                    format!(
+                        "join times must be sorted; row {} ({}) comes after {}",
+                        w + 2,
+                        times[w + 1],
+                        times[w]
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_seeding(field: &str, s: &SeedingTime) -> Result<(), ConfigError> {
+    match s {
+        SeedingTime::Exponential { mean } => positive_duration(format!("{field}.mean"), *mean),
+        SeedingTime::Lognormal { median, sigma } => {
+            positive_duration(format!("{field}.median"), *median)?;
+            if sigma.is_finite() && *sigma >= 0.0 {
+                Ok(())
+            } else {
+                Err(err(
+                    format!("{field}.sigma"),
+                    format!("must be a finite number >= 0, got {sigma}"),
+                ))
+            }
+        }
+        SeedingTime::LeaveAtOnce | SeedingTime::Fixed { .. } | SeedingTime::Forever => Ok(()),
+    }
+}
