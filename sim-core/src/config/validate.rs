@@ -42,6 +42,9 @@ fn positive_finite(field: String, x: f64) -> Result<(), ConfigError> {
     }
 }
 
+/// Longest rate window, in rechoke intervals (rate samples are kept in fixed rings).
+pub const MAX_RATE_WINDOW_RECHOKES: u32 = 4;
+
 /// Pieces per torrent above this are refused (bitfields and pickers are per peer).
 pub const MAX_PIECES: u32 = 1 << 20;
 
@@ -175,6 +178,19 @@ fn validate_client(prefix: &str, client: &ClientConfig) -> Result<(), ConfigErro
                 "must be a positive multiple of rechoke_interval ({}), got {}",
                 Duration(p.rechoke_interval),
                 Duration(p.optimistic_interval)
+            ),
+        ));
+    }
+    if p.rate_window
+        .as_micros()
+        .div_ceil(p.rechoke_interval.as_micros().max(1))
+        > MAX_RATE_WINDOW_RECHOKES as u64
+    {
+        return Err(err(
+            f("rate_window"),
+            format!(
+                "may span at most {MAX_RATE_WINDOW_RECHOKES} rechoke intervals ({} here)",
+                Duration(p.rechoke_interval)
             ),
         ));
     }

@@ -1,0 +1,102 @@
+//! Writing a run's results atomically: everything goes to a temporary sibling directory that
+//! is renamed into place only when complete, so a failed run leaves nothing half-written.
+
+use crate::table::to_csv;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sim_core::config::Scenario;
+use sim_core::report::Report;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+/// Facts about the run that are not part of the (byte-stable) summary.
+#[derive(Debug, Serialize)]
+pub struct Manifest<'a> {
+    pub tokenswarm_version: &'static str,
+    pub git_revision: Option<String>,
+    pub scenario_file: String,
+    /// SHA-256 of the resolved scenario as TOML.
+    pub scenario_hash: String,
+    pub seed: u64,
+    /// Wall-clock seconds of the simulation (varies run to run; never in summary.json).
+    pub wall_time_s: f64,
+    pub events_per_s: f64,
+    pub scenario: &'a Scenario,
+}
+
+/// The resolved scenario as TOML (what `show-config` prints and the hash covers).
+pub fn scenario_toml(scenario: &Scenario) -> anyhow::Result<String> {
+    Ok(toml::to_string_pretty(scenario)?)
+}
+
+pub fn scenario_hash(scenario: &Scenario) -> anyhow::Result<String> {
+    let digest = Sha256::digest(scenario_toml(scenario)?.as_bytes());
+    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The revision of the source tree this binary was built from, if git can tell.
+pub fn git_revision() -> Option<String> {
+    let out = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Writes every file of a run into `dir` (replacing a previous run there).
+pub fn write_run(
+    dir: &Path,
+    scenario: &Scenario,
+    report: &Report,
+    manifest: &Manifest,
+) -> anyhow::Result<()> {
+    let files: Vec<(&str, String)> = vec![
+        (
+            "manifest.json",
+            serde_json::to_string_pretty(manifest)? + "\n",
+        ),
+        (
+            "summary.json",
+            serde_json::to_string_pretty(&report.summary)? + "\n",
+        ),
+        ("scenario.toml", scenario_toml(scenario)?),
+        ("torrents.csv", to_csv(&report.summary.torrents)?),
+        ("peers.csv", to_csv(&report.peers)?),
+        ("series.csv", to_csv(&report.series)?),
+    ];
+    write_atomically(dir, &files)
+}
+
+/// Writes `files` into a temporary sibling of `dir`, then renames it to `dir`.
+pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent)?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
+    let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    let result = (|| -> anyhow::Result<()> {
+        if tmp.exists() {
+            fs::remove_dir_all(&tmp)?;
+        }
+        fs::create_dir_all(&tmp)?;
+        for (file, content) in files {
+            fs::write(tmp.join(file), content)?;
+        }
+        if dir.exists() {
+            fs::remove_dir_all(dir)?;
+        }
+        fs::rename(&tmp, dir)?;
+        Ok(())
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    result
+}

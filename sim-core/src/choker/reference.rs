@@ -1,0 +1,195 @@
+//! The reference-client choker (BEP 3 / mainline, libtorrent, Transmission), parameterised
+//! entirely by [`ChokerParams`].
+//!
+//! Invariant: its record of current optimistic unchokes holds at most `optimistic_slots`
+//! distinct peers, none of them in the same decision's regular set; its record of peers filled
+//! between rechokes is emptied at every rechoke.
+
+use super::optimistic::{self, OptimisticParams};
+use super::ranking::{self, Ranking, Slot};
+use super::{Candidate, ChokeDecision, ChokeView, Choker};
+use crate::config::{ChokerParams, SeedRanking};
+use crate::ids::PeerId;
+use crate::rng::SimRng;
+use crate::time::SimDuration;
+
+/// The reference choker. At each rechoke:
+/// 1. **Regular slots**: the eligible candidates (interested and, while leeching, not
+///    snubbed) are ranked by [`ranking::rank`] (leeching: download rate; seeding: upload rate
+///    or round robin per `seed_ranking`) and the best `regular_slots` are unchoked.
+/// 2. **Optimistic slots**: on rechokes number 0, k, 2k, … (k = `optimistic_interval /
+///    rechoke_interval`, at least 1) all optimistic slots rotate. On other rechokes a current
+///    optimistic peer keeps its slot unless it left, lost interest or was just given a
+///    regular slot; freed slots are refilled at once, and the new peer holds it until the next
+///    rotation. Picks come from the interested candidates outside the regular set (snubbed
+///    allowed) by [`optimistic::pick`]; peers being rotated out are picked only if nobody
+///    else is left.
+///
+/// Between rechokes, [`Choker::fill_free_slots`] ranks the choked eligible candidates the same
+/// way and records whom it unchoked ([`Slot::Fresh`] for round robin until the next rechoke).
+#[derive(Clone, Debug)]
+pub struct ReferenceChoker {
+    params: ChokerParams,
+    /// Current optimistic unchokes, in the order they were kept/picked.
+    optimistic: Vec<PeerId>,
+    /// Rechokes done so far.
+    rechokes: u64,
+    /// Peers given a regular slot by `fill_free_slots` since the previous rechoke (round
+    /// robin keeps them through the next rechoke).
+    filled: Vec<PeerId>,
+}
+
+impl ReferenceChoker {
+    /// A choker that has not rechoked yet.
+    pub fn new(params: ChokerParams) -> Self {
+        ReferenceChoker {
+            params,
+            optimistic: Vec::new(),
+            rechokes: 0,
+            filled: Vec::new(),
+        }
+    }
+
+    /// The parameters it was built with.
+    pub fn params(&self) -> &ChokerParams {
+        &self.params
+    }
+
+    /// Current optimistic unchokes, as recorded by the choker.
+    pub fn current_optimistic(&self) -> &[PeerId] {
+        &self.optimistic
+    }
+
+    /// Rechokes between two optimistic rotations: `optimistic_interval / rechoke_interval`,
+    /// at least 1 (validation guarantees an exact positive multiple).
+    pub fn optimistic_period(&self) -> u64 {
+        let rechoke = self.params.rechoke_interval.as_micros().max(1);
+        (self.params.optimistic_interval.as_micros() / rechoke).max(1)
+    }
+
+    /// The regular-slot ranking for this view.
+    fn ranking(&self, seeding: bool) -> Ranking {
+        if !seeding {
+            return Ranking::DownloadRate;
+        }
+        match self.params.seed_ranking {
+            SeedRanking::UploadRate => Ranking::UploadRate,
+            SeedRanking::RoundRobin => Ranking::RoundRobin,
+        }
+    }
+
+    /// May `c` hold a regular slot? Interested, and not snubbing us while we leech.
+    fn eligible(c: &Candidate, seeding: bool) -> bool {
+        c.interested && (seeding || !c.snubbed)
+    }
+
+    fn is_optimistic(&self, peer: PeerId) -> bool {
+        self.optimistic.contains(&peer)
+    }
+
+    /// Where `c` stands: waiting (choked or optimistic), fresh (filled since the previous
+    /// rechoke) or held.
+    fn slot(&self, c: &Candidate) -> Slot {
+        if !c.unchoked || self.is_optimistic(c.peer) {
+            Slot::Waiting
+        } else if self.filled.contains(&c.peer) {
+            Slot::Fresh
+        } else {
+            Slot::Held
+        }
+    }
+
+    /// Ranks `pool` with this view's ranking, best first.
+    fn rank(&self, pool: &[&Candidate], seeding: bool, rng: &mut SimRng) -> Vec<PeerId> {
+        ranking::rank(pool, self.ranking(seeding), |c| self.slot(c), rng)
+    }
+
+    fn optimistic_params(&self) -> OptimisticParams {
+        OptimisticParams {
+            rule: self.params.optimistic_rule,
+            new_peer_weight: self.params.new_peer_weight,
+            new_peer_age: self.params.new_peer_age,
+        }
+    }
+}
+
+impl Choker for ReferenceChoker {
+    fn rechoke(&mut self, view: &ChokeView, rng: &mut SimRng) -> ChokeDecision {
+        let eligible: Vec<&Candidate> = view
+            .candidates
+            .iter()
+            .filter(|c| Self::eligible(c, view.seeding))
+            .collect();
+        let mut regular = self.rank(&eligible, view.seeding, rng);
+        regular.truncate(self.params.regular_slots as usize);
+
+        let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
+        let previous = std::mem::take(&mut self.optimistic);
+        let kept: Vec<PeerId> = if rotate {
+            Vec::new()
+        } else {
+            previous
+                .iter()
+                .copied()
+                .filter(|&p| {
+                    !regular.contains(&p)
+                        && view.candidates.iter().any(|c| c.peer == p && c.interested)
+                })
+                .take(self.params.optimistic_slots as usize)
+                .collect()
+        };
+
+        let need = (self.params.optimistic_slots as usize).saturating_sub(kept.len());
+        let (outgoing, fresh): (Vec<&Candidate>, Vec<&Candidate>) = view
+            .candidates
+            .iter()
+            .filter(|c| c.interested && !regular.contains(&c.peer) && !kept.contains(&c.peer))
+            .partition(|c| previous.contains(&c.peer));
+        let params = self.optimistic_params();
+        let mut picks = optimistic::pick(&fresh, need, view.now, &params, rng);
+        if picks.len() < need {
+            let more = optimistic::pick(&outgoing, need - picks.len(), view.now, &params, rng);
+            picks.extend(more);
+        }
+
+        self.optimistic = kept;
+        self.optimistic.extend(picks);
+        self.rechokes += 1;
+        self.filled.clear();
+        ChokeDecision {
+            regular,
+            optimistic: self.optimistic.clone(),
+        }
+    }
+
+    /// Draws no random number when no regular slot is free.
+    fn fill_free_slots(&mut self, view: &ChokeView, rng: &mut SimRng) -> Vec<PeerId> {
+        let used = view
+            .candidates
+            .iter()
+            .filter(|c| c.unchoked && c.interested && !self.is_optimistic(c.peer))
+            .count();
+        let free = (self.params.regular_slots as usize).saturating_sub(used);
+        if free == 0 {
+            return Vec::new();
+        }
+        let pool: Vec<&Candidate> = view
+            .candidates
+            .iter()
+            .filter(|c| !c.unchoked && Self::eligible(c, view.seeding))
+            .collect();
+        let mut best = self.rank(&pool, view.seeding, rng);
+        best.truncate(free);
+        self.filled.extend(&best);
+        best
+    }
+
+    fn forget(&mut self, peer: PeerId) {
+        self.optimistic.retain(|&p| p != peer);
+        self.filled.retain(|&p| p != peer);
+    }
+
+    fn rechoke_interval(&self) -> SimDuration {
+        self.params.rechoke_interval
+    }
+}

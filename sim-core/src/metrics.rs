@@ -1,0 +1,88 @@
+//! The time-series recorder: per torrent, at every sample, the swarm's size and availability.
+//!
+//! Invariant: samples are appended in time order, one row per (time, torrent, metric).
+
+use crate::config::Scenario;
+use crate::swarm::TorrentState;
+use crate::time::SimTime;
+use serde::Serialize;
+
+/// One sampled value, in tidy (long) form.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SeriesRow {
+    pub time_s: f64,
+    pub torrent: String,
+    pub metric: &'static str,
+    pub value: f64,
+}
+
+/// Metric names of the time series, with their meaning.
+pub const SERIES_METRICS: &[(&str, &str)] = &[
+    (
+        "seeds",
+        "online peers holding every piece (publishers included)",
+    ),
+    ("leechers", "online peers still downloading"),
+    (
+        "distributed_copies",
+        "copies of the rarest piece plus the fraction of pieces with more (libtorrent's measure)",
+    ),
+    (
+        "rarest_piece_copies",
+        "copies of the rarest piece among online peers",
+    ),
+    ("pieces_without_copy", "pieces no online peer holds"),
+];
+
+/// Collects time-series samples during a run.
+#[derive(Debug)]
+pub struct Recorder {
+    names: Vec<String>,
+    rows: Vec<SeriesRow>,
+    last: Option<SimTime>,
+}
+
+impl Recorder {
+    pub fn new(scenario: &Scenario) -> Self {
+        Recorder {
+            names: scenario.torrents.iter().map(|t| t.name.clone()).collect(),
+            rows: Vec::new(),
+            last: None,
+        }
+    }
+
+    /// Appends one sample of every torrent. Cost O(total pieces).
+    pub(crate) fn sample(&mut self, now: SimTime, torrents: &[TorrentState]) {
+        self.last = Some(now);
+        let time_s = now.as_secs_f64();
+        for (name, t) in self.names.iter().zip(torrents) {
+            let copies = &t.copies;
+            let min = copies.iter().copied().min().unwrap_or(0);
+            let above = copies.iter().filter(|&&c| c > min).count();
+            let distributed = min as f64 + above as f64 / copies.len().max(1) as f64;
+            let values = [
+                ("seeds", t.seeds as f64),
+                ("leechers", t.leechers as f64),
+                ("distributed_copies", distributed),
+                ("rarest_piece_copies", min as f64),
+                ("pieces_without_copy", t.pieces_without_copy as f64),
+            ];
+            for (metric, value) in values {
+                self.rows.push(SeriesRow {
+                    time_s,
+                    torrent: name.clone(),
+                    metric,
+                    value,
+                });
+            }
+        }
+    }
+
+    pub fn last_sample(&self) -> Option<SimTime> {
+        self.last
+    }
+
+    pub fn into_rows(self) -> Vec<SeriesRow> {
+        self.rows
+    }
+}

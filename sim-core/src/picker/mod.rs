@@ -1,0 +1,317 @@
+//! One peer's piece state (held, in flight, partial, neighbour availability) and the picker.
+//!
+//! Invariant: `unrequested` equals the number of missing pieces with no download in flight;
+//! `have_list` lists the held pieces once each; `partial` only names missing pieces with
+//! progress > 0; the availability index (dropped once we are a seed) counts, for every piece,
+//! the connected neighbours holding it, and orders the missing pieces by that count.
+//!
+//! The transfer unit is a whole piece; one connection downloads one piece at a time. The
+//! choice of the next piece lives in `pick.rs`, the bucketed index in `availability.rs`, the
+//! in-flight downloads in `in_flight.rs`.
+
+mod availability;
+mod in_flight;
+mod pick;
+mod sample;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_model;
+
+use crate::pieceset::PieceSet;
+use availability::AvailabilityIndex;
+use in_flight::InFlight;
+use std::collections::BTreeMap;
+
+pub use pick::Pick;
+pub use pick::STATS;
+
+/// One peer's (one host in one torrent) piece bookkeeping. Memory while leeching: 12 bytes
+/// per piece plus 2 bits; a seed keeps only its bitfields and acquisition list.
+#[derive(Clone, Debug)]
+pub struct PeerPieces {
+    have: PieceSet,
+    /// Held pieces in acquisition order (lets a neighbour scan a peer holding few pieces).
+    have_list: Vec<u32>,
+    /// `None` once we hold every piece: a seed never picks, so counts would be wasted work.
+    index: Option<AvailabilityIndex>,
+    /// Our connections downloading each piece (> 1 only in endgame).
+    in_flight: InFlight,
+    /// Missing pieces with `in_flight == 0`; endgame is allowed only when it is 0.
+    unrequested: u32,
+    /// Bytes already received of interrupted pieces (few entries; a BTreeMap iterates in
+    /// piece order, so picks stay deterministic).
+    partial: BTreeMap<u32, u64>,
+    /// Lowest piece index we lack (`num_pieces` for a seed); only grows.
+    first_missing: u32,
+}
+
+impl PeerPieces {
+    /// A leecher holding nothing, with no neighbours. Cost O(pieces).
+    pub fn new(num_pieces: u32) -> Self {
+        let mut p = PeerPieces {
+            have: PieceSet::empty(num_pieces),
+            have_list: Vec::new(),
+            index: Some(AvailabilityIndex::new(num_pieces)),
+            in_flight: InFlight::new(num_pieces),
+            unrequested: num_pieces,
+            partial: BTreeMap::new(),
+            first_missing: 0,
+        };
+        p.release_if_seed();
+        p
+    }
+
+    /// A seed: holds every piece (acquisition order = index order). Cost O(pieces).
+    pub fn new_seed(num_pieces: u32) -> Self {
+        PeerPieces {
+            have: PieceSet::full(num_pieces),
+            have_list: (0..num_pieces).collect(),
+            index: None,
+            in_flight: InFlight::new(num_pieces),
+            unrequested: 0,
+            partial: BTreeMap::new(),
+            first_missing: num_pieces,
+        }
+    }
+
+    /// Number of pieces of the torrent.
+    #[inline]
+    pub fn num_pieces(&self) -> u32 {
+        self.have.len()
+    }
+
+    /// The pieces we hold (our bitfield as neighbours see it).
+    #[inline]
+    pub fn have(&self) -> &PieceSet {
+        &self.have
+    }
+
+    /// Held pieces in acquisition order.
+    #[inline]
+    pub fn have_list(&self) -> &[u32] {
+        &self.have_list
+    }
+
+    /// Whether we hold every piece.
+    #[inline]
+    pub fn is_seed(&self) -> bool {
+        self.have.is_full()
+    }
+
+    /// Number of pieces we lack.
+    #[inline]
+    pub fn missing(&self) -> u32 {
+        self.have.len() - self.have.count()
+    }
+
+    /// Missing pieces no connection of ours is downloading. O(1).
+    #[inline]
+    pub fn unrequested(&self) -> u32 {
+        self.unrequested
+    }
+
+    /// Connected neighbours holding `piece`; 0 for a seed (it keeps no counts). O(1).
+    #[inline]
+    pub fn availability(&self, piece: u32) -> u32 {
+        debug_assert!(piece < self.num_pieces(), "piece {piece} out of range");
+        self.index.as_ref().map_or(0, |ix| ix.count(piece))
+    }
+
+    /// Our connections currently downloading `piece`. O(1) if none, else O(log in flight).
+    #[inline]
+    pub fn downloaders(&self, piece: u32) -> u32 {
+        self.in_flight.count(piece)
+    }
+
+    /// Bytes kept from an interrupted download of `piece` (0 if none). O(log partials).
+    #[inline]
+    pub fn partial_bytes(&self, piece: u32) -> u64 {
+        self.partial.get(&piece).copied().unwrap_or(0)
+    }
+
+    /// A neighbour connected: count its bitfield. O(pieces it holds + pieces/64); a full
+    /// bitfield (a seed) costs one linear pass without reordering. No-op for a seed.
+    pub fn add_neighbour(&mut self, remote: &PieceSet) {
+        debug_assert_eq!(
+            remote.len(),
+            self.num_pieces(),
+            "bitfield of another torrent"
+        );
+        let Some(ix) = &mut self.index else { return };
+        if remote.is_full() {
+            ix.inc_all();
+        } else {
+            for p in remote.iter() {
+                ix.inc(p);
+            }
+        }
+    }
+
+    /// A neighbour disconnected: uncount the bitfield it has now (the one we were kept in sync
+    /// with through [`Self::neighbour_has`]). Cost as [`Self::add_neighbour`]. No-op for a seed.
+    pub fn remove_neighbour(&mut self, remote: &PieceSet) {
+        debug_assert_eq!(
+            remote.len(),
+            self.num_pieces(),
+            "bitfield of another torrent"
+        );
+        let Some(ix) = &mut self.index else { return };
+        if remote.is_full() {
+            ix.dec_all();
+        } else {
+            for p in remote.iter() {
+                ix.dec(p);
+            }
+        }
+    }
+
+    /// A connected neighbour announced `piece` (HAVE). O(1). No-op for a seed.
+    #[inline]
+    pub fn neighbour_has(&mut self, piece: u32) {
+        if let Some(ix) = &mut self.index {
+            ix.inc(piece);
+        }
+    }
+
+    /// One of our connections starts downloading `piece` (which we lack). O(pieces in
+    /// flight), a handful.
+    pub fn begin(&mut self, piece: u32) {
+        assert!(
+            !self.have.contains(piece),
+            "begin: piece {piece} is already held"
+        );
+        if self.in_flight.begin(piece) == 1 {
+            self.unrequested -= 1;
+        }
+    }
+
+    /// Ends one download of `piece`. Panics (naming `what`) if none was in flight.
+    fn end_download(&mut self, piece: u32, what: &str) {
+        if self.in_flight.end(piece, what) == 0 && !self.have.contains(piece) {
+            self.unrequested += 1;
+        }
+    }
+
+    /// A download of `piece` was interrupted after `bytes_done` bytes of the piece (counting
+    /// any resumed partial bytes): keep the larger of that and the stored partial, unless we
+    /// already hold the piece. O(log partials).
+    pub fn abort(&mut self, piece: u32, bytes_done: u64) {
+        self.end_download(piece, "abort");
+        if bytes_done > 0 && !self.have.contains(piece) {
+            let kept = self.partial.entry(piece).or_insert(0);
+            *kept = (*kept).max(bytes_done);
+        }
+    }
+
+    /// An endgame duplicate of `piece` was cancelled (another copy completed): no partial is
+    /// kept. O(pieces in flight).
+    pub fn cancel(&mut self, piece: u32) {
+        self.end_download(piece, "cancel");
+    }
+
+    /// The downloading connection finished `piece`. Returns true if it is newly held (false
+    /// for a late endgame duplicate). Cost O(buckets) for a new piece, O(pieces) when it makes
+    /// us a seed (the index is freed).
+    pub fn complete(&mut self, piece: u32) -> bool {
+        self.end_download(piece, "complete");
+        self.grant(piece)
+    }
+
+    /// We obtain `piece` without a download of ours (initial content of a peer, fixtures).
+    /// Returns true if it is newly held. Does not touch in-flight counts. O(buckets).
+    pub fn grant(&mut self, piece: u32) -> bool {
+        // Test first, insert after: branching on `PieceSet::insert`'s result is miscompiled by
+        // rustc 1.95 at opt-level >= 2 (the count update is dropped; rust-lang/rust#158206).
+        if self.have.contains(piece) {
+            return false;
+        }
+        self.have.insert(piece);
+        debug_assert!(
+            self.have.contains(piece) && self.have.count() as usize == self.have_list.len() + 1
+        );
+        self.have_list.push(piece);
+        self.partial.remove(&piece);
+        if !self.in_flight.is_busy(piece) {
+            self.unrequested -= 1;
+        }
+        if let Some(ix) = &mut self.index {
+            ix.remove(piece);
+        }
+        while self.first_missing < self.num_pieces() && self.have.contains(self.first_missing) {
+            self.first_missing += 1;
+        }
+        self.release_if_seed();
+        true
+    }
+
+    /// A seed keeps no counts: it never picks.
+    fn release_if_seed(&mut self) {
+        if self.have.is_full() {
+            self.index = None;
+        }
+    }
+
+    /// Checks every invariant, recounting availability from the bitfields of the connected
+    /// `neighbours`. For tests and debug runs: O(pieces × neighbours).
+    pub fn check_invariants<'a>(
+        &self,
+        neighbours: impl Iterator<Item = &'a PieceSet>,
+    ) -> Result<(), String> {
+        let n = self.num_pieces();
+        if self.have_list.len() as u32 != self.have.count() {
+            return Err(format!(
+                "have_list has {} entries, bitfield {}",
+                self.have_list.len(),
+                self.have.count()
+            ));
+        }
+        let mut seen = PieceSet::empty(n);
+        for &p in &self.have_list {
+            if !self.have.contains(p) || seen.contains(p) {
+                return Err(format!("have_list entry {p} not held or repeated"));
+            }
+            seen.insert(p);
+        }
+        let fm = (0..n).find(|&p| !self.have.contains(p)).unwrap_or(n);
+        if self.first_missing != fm {
+            return Err(format!("first_missing {} != {fm}", self.first_missing));
+        }
+        self.in_flight.check()?;
+        if let Some((p, _)) = self.in_flight.iter().find(|&(p, _)| p >= n) {
+            return Err(format!("piece {p} in flight is out of range"));
+        }
+        if let Some((&p, &b)) = self
+            .partial
+            .iter()
+            .find(|&(&p, &b)| b == 0 || self.have.contains(p))
+        {
+            return Err(format!(
+                "partial entry {p} = {b} bytes for a held or empty piece"
+            ));
+        }
+        let unrequested = (0..n)
+            .filter(|&p| !self.have.contains(p) && self.downloaders(p) == 0)
+            .count() as u32;
+        if unrequested != self.unrequested {
+            return Err(format!("unrequested {} != {unrequested}", self.unrequested));
+        }
+        match &self.index {
+            None if self.is_seed() => Ok(()),
+            None => Err("a leecher lost its availability index".into()),
+            Some(_) if self.is_seed() => Err("a seed still keeps an availability index".into()),
+            Some(ix) => {
+                let mut counts = vec![0u32; n as usize];
+                for nb in neighbours {
+                    if nb.len() != n {
+                        return Err(format!("neighbour bitfield of {} pieces", nb.len()));
+                    }
+                    for p in nb.iter() {
+                        counts[p as usize] += 1;
+                    }
+                }
+                ix.check(&self.have, &counts)
+            }
+        }
+    }
+}

@@ -1,0 +1,420 @@
+//! Picker rules on small string fixtures (one character per piece).
+//!
+//! Invariant kept by the fixtures: the remote is one of the counted neighbours, as the engine
+//! guarantees, and `check_invariants` holds after every setup step.
+
+use super::*;
+use crate::config::{PickerConfig, PickerKind};
+use crate::rng::{SimRng, Stream, stream};
+
+/// A bitfield from a string of '0'/'1'.
+pub(super) fn bits(s: &str) -> PieceSet {
+    let mut set = PieceSet::empty(s.len() as u32);
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '1' => {
+                set.insert(i as u32);
+            }
+            '0' => {}
+            _ => panic!("bitfield fixture {s:?} may hold only 0 and 1"),
+        }
+    }
+    set
+}
+
+fn digits(s: &str) -> Vec<u32> {
+    s.chars()
+        .map(|c| {
+            c.to_digit(10)
+                .unwrap_or_else(|| panic!("bad digit in {s:?}"))
+        })
+        .collect()
+}
+
+/// A peer, its neighbours (the remote is neighbour 0) and the remote's bitfield and list.
+pub(super) struct Fx {
+    pub peer: PeerPieces,
+    pub neighbours: Vec<PieceSet>,
+    pub remote: PieceSet,
+    pub remote_list: Vec<u32>,
+}
+
+/// `avail`: neighbours holding each piece (digits, built from bitfields), `have`: our pieces,
+/// `remote`: the neighbour we pick from (counted in `avail`), `in_flight`: downloads per piece.
+pub(super) fn fixture(avail: &str, have: &str, remote: &str, in_flight: &str) -> Fx {
+    let n = avail.len();
+    assert!(
+        have.len() == n && remote.len() == n && in_flight.len() == n,
+        "fixture lengths"
+    );
+    let remote_set = bits(remote);
+    let residual: Vec<u32> = digits(avail)
+        .iter()
+        .enumerate()
+        .map(|(p, &a)| {
+            let r = remote_set.contains(p as u32) as u32;
+            a.checked_sub(r)
+                .unwrap_or_else(|| panic!("piece {p}: the remote holds it, availability 0"))
+        })
+        .collect();
+    let mut neighbours = vec![remote_set.clone()];
+    for k in 0..residual.iter().copied().max().unwrap_or(0) {
+        let mut nb = PieceSet::empty(n as u32);
+        for (p, &r) in residual.iter().enumerate() {
+            if r > k {
+                nb.insert(p as u32);
+            }
+        }
+        neighbours.push(nb);
+    }
+    let mut peer = PeerPieces::new(n as u32);
+    for nb in &neighbours {
+        peer.add_neighbour(nb);
+    }
+    for p in bits(have).iter() {
+        peer.grant(p);
+    }
+    for (p, f) in digits(in_flight).into_iter().enumerate() {
+        for _ in 0..f {
+            peer.begin(p as u32);
+        }
+    }
+    peer.check_invariants(neighbours.iter())
+        .unwrap_or_else(|e| panic!("fixture {avail}/{have}/{remote}: {e}"));
+    let remote_list = remote_set.iter().collect();
+    Fx {
+        peer,
+        neighbours,
+        remote: remote_set,
+        remote_list,
+    }
+}
+
+impl Fx {
+    pub(super) fn pick(&self, cfg: &PickerConfig, rng: &mut SimRng) -> Option<Pick> {
+        self.peer.pick(cfg, &self.remote, &self.remote_list, rng)
+    }
+
+    /// Pick counts per piece over `runs` seeds, and how many picks were `None`.
+    fn histogram(&self, cfg: &PickerConfig, runs: u64) -> (Vec<u32>, u32) {
+        let mut hits = vec![0u32; self.peer.num_pieces() as usize];
+        let mut none = 0;
+        for seed in 0..runs {
+            match self.pick(cfg, &mut stream(seed, Stream::Picker)) {
+                Some(p) => hits[p.piece as usize] += 1,
+                None => none += 1,
+            }
+        }
+        (hits, none)
+    }
+
+    fn check(&self) {
+        if let Err(e) = self.peer.check_invariants(self.neighbours.iter()) {
+            panic!("invariant broken: {e}");
+        }
+    }
+}
+
+pub(super) fn cfg(kind: PickerKind, initial_random: u32) -> PickerConfig {
+    PickerConfig {
+        kind,
+        initial_random,
+        ..PickerConfig::default()
+    }
+}
+
+fn rarest() -> PickerConfig {
+    cfg(PickerKind::RarestFirst, 0)
+}
+
+#[test]
+fn rarest_first_picks_rarest_eligible_piece() {
+    // (availability, have, remote, in flight, allowed picks)
+    let cases: &[(&str, &str, &str, &str, &[u32])] = &[
+        ("3121", "0000", "1111", "0000", &[1, 3]),
+        ("3122", "0000", "1111", "0000", &[1]),
+        ("3121", "0100", "1111", "0000", &[3]),
+        ("3121", "0000", "1111", "0100", &[3]),
+        ("3121", "0001", "1011", "0000", &[2]),
+        ("4231", "0000", "1110", "0000", &[1]),
+        ("3121", "0101", "0101", "0000", &[]),
+        ("3121", "0000", "1111", "1111", &[]),
+        ("0110", "0000", "0010", "0000", &[2]),
+    ];
+    // Endgame off: the all-in-flight case must yield nothing.
+    let c = cfg_endgame(false, 2);
+    for &(avail, have, remote, fly, allowed) in cases {
+        let fx = fixture(avail, have, remote, fly);
+        for seed in 0..50 {
+            let got = fx.pick(&c, &mut stream(seed, Stream::Picker));
+            match got {
+                None => assert!(allowed.is_empty(), "{avail}/{have}/{remote}/{fly}: None"),
+                Some(p) => assert!(
+                    allowed.contains(&p.piece) && !p.endgame,
+                    "{avail}/{have}/{remote}/{fly}: picked {p:?}, allowed {allowed:?}"
+                ),
+            }
+        }
+    }
+}
+
+/// Asserts that over 2,000 seeds each of `tied` gets 25% ± 5% and nothing else is picked.
+fn assert_uniform_ties(fx: &Fx, cfg: &PickerConfig, tied: &[u32]) {
+    let (hits, none) = fx.histogram(cfg, 2000);
+    assert_eq!(none, 0);
+    for (p, &h) in hits.iter().enumerate() {
+        if tied.contains(&(p as u32)) {
+            let share = h as f64 / 2000.0;
+            let want = 1.0 / tied.len() as f64;
+            assert!(
+                (share - want).abs() <= 0.05,
+                "piece {p}: {share}, hits {hits:?}"
+            );
+        } else {
+            assert_eq!(h, 0, "piece {p} is not among the rarest, hits {hits:?}");
+        }
+    }
+}
+
+#[test]
+fn rarest_ties_are_random_but_reproducible() {
+    // Small bucket, scanned directly.
+    let fx = fixture("22223", "00000", "11111", "00000");
+    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
+    for seed in 0..20 {
+        let a = fx.pick(&rarest(), &mut stream(seed, Stream::Picker));
+        let b = fx.pick(&rarest(), &mut stream(seed, Stream::Picker));
+        assert_eq!(a, b, "seed {seed} not reproducible");
+    }
+    // Large bucket (random probes), most of it in flight.
+    let fly = format!("{}{}", "0000", "1".repeat(16));
+    let fx = fixture(&"2".repeat(20), &"0".repeat(20), &"1".repeat(20), &fly);
+    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
+    // Remote holding few pieces: the pick walks the remote's list.
+    let avail = format!("{}{}", "22223", "1".repeat(35));
+    let remote = format!("{}{}", "11111", "0".repeat(35));
+    let fx = fixture(&avail, &"0".repeat(40), &remote, &"0".repeat(40));
+    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
+}
+
+#[test]
+fn random_first_until_initial_random_pieces_then_rarest() {
+    let c = cfg(PickerKind::RarestFirst, 4);
+    let fx = fixture("1222", "0000", "1111", "0000");
+    assert_uniform_ties(&fx, &c, &[0, 1, 2, 3]);
+    let fx = fixture("1222", "1110", "1111", "0000");
+    let (hits, _) = fx.histogram(&c, 100);
+    assert_eq!(hits[3], 100, "only one piece left to pick");
+    let fx = fixture("12222222", "00001111", "11111111", "00000000");
+    let (hits, _) = fx.histogram(&c, 200);
+    assert_eq!(hits[0], 200, "four pieces held: rarest first, {hits:?}");
+}
+
+#[test]
+fn finish_started_piece_beats_rarer_unstarted() {
+    let mut fx = fixture("3121", "0000", "1111", "0000");
+    fx.peer.begin(0);
+    fx.peer.abort(0, 5_000);
+    fx.check();
+    assert_eq!(fx.peer.partial_bytes(0), 5_000);
+    for kind in [
+        PickerKind::RarestFirst,
+        PickerKind::Random,
+        PickerKind::Sequential,
+    ] {
+        for seed in 0..20 {
+            let p = fx.pick(&cfg(kind, 0), &mut stream(seed, Stream::Picker));
+            assert_eq!(p.map(|p| p.piece), Some(0), "{kind:?}");
+        }
+    }
+    // Two started pieces: the rarer wins. One in flight again: the other.
+    fx.peer.begin(2);
+    fx.peer.abort(2, 1);
+    assert_eq!(fx.histogram(&rarest(), 50).0[2], 50);
+    fx.peer.begin(2);
+    assert_eq!(fx.histogram(&rarest(), 50).0[0], 50);
+    // A started piece the remote lacks does not count.
+    let mut fx = fixture("3122", "0000", "0111", "0000");
+    fx.peer.begin(0);
+    fx.peer.abort(0, 7);
+    assert_eq!(fx.histogram(&rarest(), 50).0[1], 50);
+}
+
+#[test]
+fn abort_keeps_the_largest_partial_and_complete_clears_it() {
+    let mut fx = fixture("11", "00", "11", "00");
+    fx.peer.begin(0);
+    fx.peer.abort(0, 300);
+    fx.peer.begin(0);
+    fx.peer.abort(0, 100);
+    assert_eq!(fx.peer.partial_bytes(0), 300);
+    fx.peer.begin(0);
+    fx.peer.begin(0);
+    assert!(fx.peer.complete(0));
+    fx.peer.abort(0, 900);
+    assert_eq!(fx.peer.partial_bytes(0), 0, "held pieces keep no partial");
+    fx.peer.begin(1);
+    fx.peer.abort(1, 0);
+    assert_eq!(fx.peer.partial_bytes(1), 0);
+    fx.check();
+}
+
+#[test]
+fn sequential_picks_lowest_and_random_covers_all() {
+    let seq = cfg(PickerKind::Sequential, 0);
+    let cases: &[(&str, &str, &str, &str, Option<u32>)] = &[
+        ("1111", "1000", "1111", "0000", Some(1)),
+        ("1111", "1000", "1111", "0100", Some(2)),
+        ("1111", "1000", "1101", "0100", Some(3)),
+        ("1111", "1111", "1111", "0000", None),
+    ];
+    for &(avail, have, remote, fly, want) in cases {
+        let fx = fixture(avail, have, remote, fly);
+        let got = fx.pick(&seq, &mut stream(1, Stream::Picker));
+        assert_eq!(got.map(|p| p.piece), want, "{avail}/{have}/{remote}/{fly}");
+    }
+    // The remote holds few pieces: lowest over its list.
+    let mut remote = "0".repeat(100).into_bytes();
+    for p in [90, 7, 50] {
+        remote[p] = b'1';
+    }
+    let remote = String::from_utf8(remote).expect("ascii");
+    let fx = fixture(&remote, &"0".repeat(100), &remote, &"0".repeat(100));
+    assert_eq!(
+        fx.pick(&seq, &mut stream(1, Stream::Picker))
+            .map(|p| p.piece),
+        Some(7)
+    );
+
+    let fx = fixture("13216", "00000", "11111", "00000");
+    assert_uniform_ties(&fx, &cfg(PickerKind::Random, 0), &[0, 1, 2, 3, 4]);
+}
+
+#[test]
+fn endgame_duplicates_only_when_every_missing_piece_is_in_flight() {
+    let c = cfg(PickerKind::RarestFirst, 0);
+    let mut fx = fixture("1111", "1100", "1110", "0010");
+    // Piece 3 is unrequested (the remote lacks it): no endgame from this remote.
+    assert_eq!(fx.pick(&c, &mut stream(1, Stream::Picker)), None);
+    fx.peer.begin(3);
+    assert_eq!(fx.peer.unrequested(), 0);
+    let (hits, _) = fx.histogram(&c, 50);
+    assert_eq!(
+        hits,
+        vec![0, 0, 50, 0],
+        "only piece 2 is held by the remote"
+    );
+    let p = fx
+        .pick(&c, &mut stream(1, Stream::Picker))
+        .expect("endgame pick");
+    assert!(p.endgame);
+    assert_eq!(
+        fx.pick(&cfg_endgame(false, 2), &mut stream(1, Stream::Picker)),
+        None
+    );
+
+    // Fewest downloaders first, at most endgame_max_downloaders per piece.
+    let mut fx = fixture("111", "100", "111", "021");
+    assert_eq!(fx.histogram(&c, 50).0, vec![0, 0, 50]);
+    fx.peer.begin(2);
+    assert_eq!(
+        fx.pick(&c, &mut stream(1, Stream::Picker)),
+        None,
+        "max 2 downloaders"
+    );
+    let (hits, _) = fx.histogram(&cfg_endgame(true, 3), 400);
+    assert!(hits[1] > 150 && hits[2] > 150, "ties random: {hits:?}");
+
+    // Completion of one copy, then the duplicate is cancelled.
+    assert!(fx.peer.complete(2));
+    assert_eq!(fx.peer.downloaders(2), 1);
+    fx.check();
+    fx.peer.cancel(2);
+    assert_eq!(fx.peer.downloaders(2), 0);
+    fx.check();
+    // A late duplicate completing is not new.
+    assert!(fx.peer.complete(1));
+    assert!(!fx.peer.complete(1), "second copy of piece 1 is not new");
+    assert!(fx.peer.is_seed());
+    fx.check();
+}
+
+fn cfg_endgame(endgame: bool, max: u32) -> PickerConfig {
+    PickerConfig {
+        endgame,
+        endgame_max_downloaders: max,
+        ..rarest()
+    }
+}
+
+#[test]
+fn seed_has_everything_and_ignores_neighbours() {
+    let mut s = PeerPieces::new_seed(70);
+    assert!(s.is_seed() && s.have().is_full() && s.missing() == 0);
+    assert_eq!(s.have_list().len(), 70);
+    let nb = bits(&"1".repeat(70));
+    s.add_neighbour(&nb);
+    s.neighbour_has(3);
+    assert_eq!(s.availability(3), 0);
+    s.remove_neighbour(&nb);
+    s.remove_neighbour(&nb);
+    let list: Vec<u32> = nb.iter().collect();
+    assert_eq!(
+        s.pick(&rarest(), &nb, &list, &mut stream(1, Stream::Picker)),
+        None
+    );
+    s.check_invariants(std::iter::empty())
+        .expect("seed invariants");
+
+    // A leecher finishing its last piece drops its counts.
+    let mut fx = fixture("21", "10", "11", "01");
+    assert!(fx.peer.complete(1));
+    assert!(fx.peer.is_seed() && fx.peer.missing() == 0);
+    assert_eq!(fx.peer.availability(0), 0);
+    fx.peer.remove_neighbour(&fx.neighbours[0]);
+    fx.check();
+}
+
+#[test]
+fn full_neighbour_shift_matches_piecewise_counts() {
+    let mut fx = fixture("0121", "0010", "0110", "0000");
+    let full = bits("1111");
+    let almost = bits("1110");
+    for nb in [&full, &almost, &full] {
+        fx.peer.add_neighbour(nb);
+        fx.neighbours.push(nb.clone());
+        fx.check();
+    }
+    assert_eq!(fx.peer.availability(0), 3);
+    for _ in 0..2 {
+        fx.peer.remove_neighbour(&full);
+        let i = fx
+            .neighbours
+            .iter()
+            .rposition(|n| n == &full)
+            .expect("added");
+        fx.neighbours.remove(i);
+        fx.check();
+    }
+    assert_eq!(fx.peer.availability(3), 1);
+}
+
+#[test]
+#[should_panic(expected = "already held")]
+fn begin_of_a_held_piece_is_a_bug() {
+    fixture("1", "1", "1", "0").peer.begin(0);
+}
+
+#[test]
+#[should_panic(expected = "not being downloaded")]
+fn cancel_without_download_is_a_bug() {
+    fixture("1", "0", "1", "0").peer.cancel(0);
+}
+
+#[test]
+#[should_panic(expected = "would go negative")]
+fn removing_an_uncounted_neighbour_is_a_bug() {
+    fixture("01", "00", "01", "00")
+        .peer
+        .remove_neighbour(&bits("10"));
+}

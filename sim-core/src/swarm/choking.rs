@@ -1,0 +1,139 @@
+//! Applying the choker: building its view of a peer's neighbours (rates over the window,
+//! snubbing, optimistic history) and carrying out its decisions.
+
+use super::state::{MAX_RATE_SAMPLES, PeerState, rate_over, rate_window_samples};
+use super::{Event, Sim};
+use crate::choker::{Candidate, ChokeView};
+use crate::ids::{ConnId, PeerId};
+use crate::time::SimTime;
+
+impl Sim {
+    /// Bytes delivered on direction `side` of `c` up to `now`, including the transfer in flight.
+    fn delivered_so_far(&self, now: SimTime, c: ConnId, side: usize) -> u64 {
+        let dir = &self.conns[c.index()].dirs[side];
+        dir.delivered + dir.flow.map_or(0, |f| self.net.delivered(now, f))
+    }
+
+    /// The choker's view of `peer`'s neighbours. With `sample` the rate rings advance (only
+    /// at periodic rechokes, so windows span whole rechoke intervals).
+    fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
+        let p = &self.peers[peer.index()];
+        let params = p.choker_params;
+        let k = rate_window_samples(&params);
+        let slot = (p.rechokes % k as u64) as usize;
+        let window_start = p.rate_sample_times[slot];
+        let leeching = p.state == PeerState::Leeching;
+        let mut out = Vec::with_capacity(p.conns.len());
+        for i in 0..self.peers[peer.index()].conns.len() {
+            let c = self.peers[peer.index()].conns[i];
+            let conn = &self.conns[c.index()];
+            let s = conn.side_of(peer);
+            let remote = conn.peers[1 - s];
+            let sent = self.delivered_so_far(now, c, s);
+            let recv = self.delivered_so_far(now, c, 1 - s);
+            let conn = &mut self.conns[c.index()];
+            let span = now.since(window_start.max(conn.connected_at));
+            let upload_rate = rate_over(sent - conn.dirs[s].sent_samples[slot], span);
+            let download_rate = rate_over(recv - conn.dirs[1 - s].recv_samples[slot], span);
+            if sample {
+                conn.dirs[s].sent_samples[slot] = sent;
+                conn.dirs[1 - s].recv_samples[slot] = recv;
+            }
+            let inbound = &conn.dirs[1 - s];
+            let snubbed = leeching
+                && inbound.flow.is_none()
+                && now.since(inbound.last_data_at) >= params.snub_time;
+            let outbound = &conn.dirs[s];
+            out.push(Candidate {
+                peer: remote,
+                interested: outbound.interested(),
+                unchoked: !outbound.choked,
+                connected_at: conn.connected_at,
+                download_rate,
+                upload_rate,
+                snubbed,
+                last_optimistic: outbound.last_optimistic,
+                last_unchoked: outbound.unchoked_at,
+            });
+        }
+        if sample {
+            let p = &mut self.peers[peer.index()];
+            p.rate_sample_times[slot] = now;
+            p.rechokes += 1;
+        }
+        debug_assert!(k <= MAX_RATE_SAMPLES);
+        out
+    }
+
+    /// The connection from `peer` to `remote` (a short linear scan of `peer`'s neighbours).
+    fn conn_to(&self, peer: PeerId, remote: PeerId) -> Option<ConnId> {
+        self.peers[peer.index()]
+            .conns
+            .iter()
+            .copied()
+            .find(|c| self.conns[c.index()].other(peer) == remote)
+    }
+
+    pub(super) fn on_rechoke(&mut self, now: SimTime, peer: PeerId) {
+        if !self.peers[peer.index()].is_online() {
+            return;
+        }
+        let candidates = self.choke_candidates(now, peer, true);
+        let seeding = self.peers[peer.index()].state != PeerState::Leeching;
+        let view = ChokeView {
+            now,
+            seeding,
+            candidates: &candidates,
+        };
+        let decision = self.peers[peer.index()]
+            .choker
+            .rechoke(&view, &mut self.rngs.choker);
+        // Choke first so that freed bandwidth is shared by the transfers started next.
+        for cand in &candidates {
+            let keep =
+                decision.regular.contains(&cand.peer) || decision.optimistic.contains(&cand.peer);
+            if cand.unchoked && !keep {
+                if let Some(c) = self.conn_to(peer, cand.peer) {
+                    let side = self.conns[c.index()].side_of(peer);
+                    self.choke(now, c, side);
+                }
+            }
+        }
+        for (remote, optimistic) in decision
+            .regular
+            .iter()
+            .map(|&r| (r, false))
+            .chain(decision.optimistic.iter().map(|&r| (r, true)))
+        {
+            if let Some(c) = self.conn_to(peer, remote) {
+                let side = self.conns[c.index()].side_of(peer);
+                self.unchoke(now, c, side, optimistic);
+            }
+        }
+        let next = now + self.rechoke_interval(peer);
+        self.queue.schedule(next, Event::Rechoke { peer });
+    }
+
+    pub(super) fn on_fill_slots(&mut self, now: SimTime, peer: PeerId) {
+        self.peers[peer.index()].fill_pending = false;
+        if !self.peers[peer.index()].is_online() {
+            return;
+        }
+        let candidates = self.choke_candidates(now, peer, false);
+        let seeding = self.peers[peer.index()].state != PeerState::Leeching;
+        let view = ChokeView {
+            now,
+            seeding,
+            candidates: &candidates,
+        };
+        let fill = self.peers[peer.index()]
+            .choker
+            .fill_free_slots(&view, &mut self.rngs.choker);
+        for remote in fill {
+            if let Some(c) = self.conn_to(peer, remote) {
+                let side = self.conns[c.index()].side_of(peer);
+                self.unchoke(now, c, side, false);
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The closed set of events. Handlers never call each other's entry points; follow-up work is
+//! scheduled as another event (at the same time when it must happen at once).
+
+use super::state::LeaveReason;
+use crate::ids::{FlowId, PeerId, TorrentId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// A torrent's publishers come online and its arrival process starts.
+    Release { torrent: TorrentId },
+    /// The torrent's next leecher arrives.
+    Arrival { torrent: TorrentId },
+    /// A transfer finishes, unless `generation` is stale (the flow was re-timed or stopped).
+    FlowDone { flow: FlowId, generation: u32 },
+    /// The peer's periodic rechoke.
+    Rechoke { peer: PeerId },
+    /// The peer has free upload slots and interested choked neighbours.
+    FillSlots { peer: PeerId },
+    /// The peer announces to the tracker, unless `generation` is stale.
+    Announce { peer: PeerId, generation: u32 },
+    /// The peer leaves its swarm, if the reason still applies.
+    Leave { peer: PeerId, reason: LeaveReason },
+    /// Record a time-series sample.
+    Sample,
+}

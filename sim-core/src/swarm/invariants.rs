@@ -1,0 +1,129 @@
+//! Whole-state consistency checks. Cost O(peers · neighbours · pieces): run after every
+//! sample in debug builds, and after every event in the invariant tests.
+
+use super::Sim;
+use super::state::PeerState;
+
+impl Sim {
+    /// Checks every engine invariant; the first violation is described.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        self.net
+            .check_invariants()
+            .map_err(|e| format!("bandwidth: {e}"))?;
+        let mut flows = 0;
+        for (i, conn) in self.conns.iter().enumerate() {
+            if !conn.open {
+                if conn.dirs.iter().any(|d| d.flow.is_some()) {
+                    return Err(format!("closed connection {i} still carries a flow"));
+                }
+                continue;
+            }
+            for side in 0..2 {
+                let (up, down) = (
+                    &self.peers[conn.peers[side].index()],
+                    &self.peers[conn.peers[1 - side].index()],
+                );
+                if !up.is_online() || !down.is_online() {
+                    return Err(format!("open connection {i} has a departed endpoint"));
+                }
+                let dir = &conn.dirs[side];
+                let wanted = up.pieces.have().count_missing_from(down.pieces.have());
+                if dir.wanted != wanted {
+                    return Err(format!(
+                        "connection {i} side {side}: wanted {} but uploader offers {wanted}",
+                        dir.wanted
+                    ));
+                }
+                if let Some(f) = dir.flow {
+                    flows += 1;
+                    if dir.choked || dir.wanted == 0 {
+                        return Err(format!(
+                            "connection {i} side {side}: flow while choked or unwanted"
+                        ));
+                    }
+                    if down.pieces.have().contains(dir.piece) {
+                        return Err(format!(
+                            "connection {i} side {side}: downloading piece {} already held",
+                            dir.piece
+                        ));
+                    }
+                    if self.flow_owner[f.index()] != (crate::ids::ConnId(i as u32), side as u8) {
+                        return Err(format!("flow {f:?} owner mismatch"));
+                    }
+                }
+            }
+        }
+        if flows != self.net.active_flows() {
+            return Err(format!(
+                "{flows} directions carry flows but the network has {}",
+                self.net.active_flows()
+            ));
+        }
+        for (i, p) in self.peers.iter().enumerate() {
+            if !p.is_online() {
+                if !p.conns.is_empty() {
+                    return Err(format!("departed peer {i} keeps connections"));
+                }
+                continue;
+            }
+            let unchoked = p
+                .conns
+                .iter()
+                .filter(|c| {
+                    let conn = &self.conns[c.index()];
+                    !conn.dirs[conn.side_of(crate::ids::PeerId(i as u32))].choked
+                })
+                .count() as u32;
+            if unchoked != p.unchoked {
+                return Err(format!(
+                    "peer {i}: {unchoked} neighbours unchoked but counter says {}",
+                    p.unchoked
+                ));
+            }
+            if p.state == PeerState::Leeching {
+                let neighbours = p.conns.iter().map(|c| {
+                    let other = self.conns[c.index()].other(crate::ids::PeerId(i as u32));
+                    self.peers[other.index()].pieces.have()
+                });
+                p.pieces
+                    .check_invariants(neighbours)
+                    .map_err(|e| format!("peer {i} pieces: {e}"))?;
+            }
+        }
+        for (t, tor) in self.torrents.iter().enumerate() {
+            let mut copies = vec![0u32; tor.num_pieces as usize];
+            let (mut seeds, mut leechers) = (0, 0);
+            for p in self
+                .peers
+                .iter()
+                .filter(|p| p.is_online() && p.torrent.index() == t)
+            {
+                for piece in p.pieces.have().iter() {
+                    copies[piece as usize] += 1;
+                }
+                match p.state {
+                    PeerState::Leeching => leechers += 1,
+                    _ => seeds += 1,
+                }
+            }
+            if copies != tor.copies {
+                return Err(format!(
+                    "torrent {t}: copy counts differ from the online peers' bitfields"
+                ));
+            }
+            if (seeds, leechers) != (tor.seeds, tor.leechers)
+                || tor.members.len() as u32 != seeds + leechers
+            {
+                return Err(format!("torrent {t}: seed/leecher counts differ"));
+            }
+            let zero = copies.iter().filter(|&&c| c == 0).count() as u32;
+            if zero != tor.pieces_without_copy {
+                return Err(format!(
+                    "torrent {t}: pieces without copy {} but counted {zero}",
+                    tor.pieces_without_copy
+                ));
+            }
+        }
+        Ok(())
+    }
+}

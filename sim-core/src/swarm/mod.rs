@@ -1,0 +1,258 @@
+//! The swarm engine: one event loop over [`Event`], applying the models' decisions to hosts,
+//! peers, connections and the bandwidth model.
+//!
+//! Invariants (checked by [`Sim::check_invariants`], after every sample in debug builds and
+//! after every event in the invariant tests): each leecher's availability equals the number of
+//! its open neighbours holding each piece; every direction's `wanted` equals the pieces its
+//! uploader has and its downloader lacks; a direction carries a flow only while unchoked and
+//! wanted; each torrent's copy counts equal the online peers holding each piece; the flow
+//! network's rates equal the slow reference; time never goes back.
+
+mod choking;
+mod event;
+mod invariants;
+mod membership;
+mod state;
+mod transfer;
+
+pub use event::Event;
+pub(crate) use state::{Host, Peer, TorrentState};
+pub use state::{LeaveReason, PeerState};
+
+use crate::arrivals::ArrivalProcess;
+use crate::bandwidth::FlowNetwork;
+use crate::config::Scenario;
+use crate::ids::{ConnId, FlowId, HostId, PeerId, TorrentId};
+use crate::metrics::Recorder;
+use crate::queue::EventQueue;
+use crate::report::Report;
+use crate::rng::{SimRng, Stream, stream, substream};
+use crate::time::{SimDuration, SimTime};
+use state::Conn;
+
+/// The random streams of one run, one per purpose.
+#[derive(Debug)]
+struct Rngs {
+    /// One arrival stream per torrent, so adding a torrent never shifts another's arrivals.
+    arrivals: Vec<SimRng>,
+    population: SimRng,
+    departures: SimRng,
+    tracker: SimRng,
+    picker: SimRng,
+    choker: SimRng,
+    host_reuse: SimRng,
+}
+
+/// A simulation run in progress. Build with [`Sim::new`], then [`Sim::run`].
+pub struct Sim {
+    scenario: Scenario,
+    horizon: SimTime,
+    queue: EventQueue<Event>,
+    net: FlowNetwork,
+    hosts: Vec<Host>,
+    peers: Vec<Peer>,
+    conns: Vec<Conn>,
+    torrents: Vec<TorrentState>,
+    /// Which connection direction each live flow belongs to (indexed by `FlowId`).
+    flow_owner: Vec<(ConnId, u8)>,
+    arrivals: Vec<Option<ArrivalProcess>>,
+    /// Online non-publisher hosts, for multi-torrent reuse.
+    online_hosts: Vec<HostId>,
+    rngs: Rngs,
+    recorder: Recorder,
+    events_processed: u64,
+    piece_transfers: u64,
+    /// Torrents not yet released, or still with arrivals to come.
+    unfinished_torrents: usize,
+    leechers_online: u64,
+    stopped_early: Option<SimTime>,
+    retimed: Vec<(FlowId, u32, SimTime)>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("now", &self.queue.now())
+            .field("events_processed", &self.events_processed)
+            .field("peers", &self.peers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// Prepares a run of a validated, resolved scenario. Cost O(torrents + arrivals listed).
+    pub fn new(scenario: &Scenario) -> Sim {
+        let seed = scenario.seed;
+        let horizon = SimTime::ZERO + scenario.horizon.0;
+        let mut rngs = Rngs {
+            arrivals: (0..scenario.torrents.len())
+                .map(|i| substream(seed, Stream::Arrivals as u64, i as u64))
+                .collect(),
+            population: stream(seed, Stream::Population),
+            departures: stream(seed, Stream::Departures),
+            tracker: stream(seed, Stream::Tracker),
+            picker: stream(seed, Stream::Picker),
+            choker: stream(seed, Stream::Choker),
+            host_reuse: stream(seed, Stream::HostReuse),
+        };
+        let mut queue = EventQueue::default();
+        let mut torrents = Vec::new();
+        let mut arrivals = Vec::new();
+        for (i, t) in scenario.torrents.iter().enumerate() {
+            let n = t.num_pieces();
+            torrents.push(TorrentState {
+                num_pieces: n,
+                released: false,
+                members: Vec::new(),
+                copies: vec![0; n as usize],
+                pieces_without_copy: n,
+                lost_at: None,
+                seeds: 0,
+                leechers: 0,
+                arrivals: 0,
+                arrivals_pending: true,
+            });
+            let span = horizon.since(SimTime::ZERO + t.release.0);
+            arrivals.push(Some(ArrivalProcess::new(
+                &t.arrivals,
+                span,
+                &mut rngs.arrivals[i],
+            )));
+            queue.schedule(
+                SimTime::ZERO + t.release.0,
+                Event::Release {
+                    torrent: TorrentId(i as u32),
+                },
+            );
+        }
+        queue.schedule(SimTime::ZERO, Event::Sample);
+        Sim {
+            recorder: Recorder::new(scenario),
+            scenario: scenario.clone(),
+            horizon,
+            queue,
+            net: FlowNetwork::new(),
+            hosts: Vec::new(),
+            peers: Vec::new(),
+            conns: Vec::new(),
+            unfinished_torrents: torrents.len(),
+            torrents,
+            flow_owner: Vec::new(),
+            arrivals,
+            online_hosts: Vec::new(),
+            rngs,
+            events_processed: 0,
+            piece_transfers: 0,
+            leechers_online: 0,
+            stopped_early: None,
+            retimed: Vec::new(),
+        }
+    }
+
+    /// Runs to the horizon (or until done with `stop_when_done`) and reports.
+    pub fn run(mut self) -> Report {
+        while self.step() {}
+        self.finish()
+    }
+
+    /// Processes one event; returns false when the run is over. Cost: one handler.
+    pub fn step(&mut self) -> bool {
+        if self.stopped_early.is_some() {
+            return false;
+        }
+        match self.queue.peek_time() {
+            Some(t) if t <= self.horizon => {}
+            _ => return false,
+        }
+        let Some((now, event)) = self.queue.pop() else {
+            return false;
+        };
+        self.events_processed += 1;
+        self.handle(now, event);
+        self.schedule_retimed_flows();
+        if self.scenario.stop_when_done
+            && self.unfinished_torrents == 0
+            && self.leechers_online == 0
+        {
+            self.stopped_early = Some(now);
+        }
+        true
+    }
+
+    fn handle(&mut self, now: SimTime, event: Event) {
+        match event {
+            Event::Release { torrent } => self.on_release(now, torrent),
+            Event::Arrival { torrent } => self.on_arrival(now, torrent),
+            Event::FlowDone { flow, generation } => self.on_flow_done(now, flow, generation),
+            Event::Rechoke { peer } => self.on_rechoke(now, peer),
+            Event::FillSlots { peer } => self.on_fill_slots(now, peer),
+            Event::Announce { peer, generation } => self.on_announce(now, peer, generation),
+            Event::Leave { peer, reason } => self.on_leave(now, peer, reason),
+            Event::Sample => self.on_sample(now),
+        }
+    }
+
+    /// Schedules completion events for every flow the bandwidth model re-timed.
+    fn schedule_retimed_flows(&mut self) {
+        self.net.take_retimed(&mut self.retimed);
+        for (flow, generation, at) in self.retimed.drain(..) {
+            self.queue
+                .schedule(at, Event::FlowDone { flow, generation });
+        }
+    }
+
+    fn on_sample(&mut self, now: SimTime) {
+        self.recorder.sample(now, &self.torrents);
+        #[cfg(debug_assertions)]
+        if let Err(e) = self.check_invariants() {
+            panic!("invariant broken at {now}: {e}");
+        }
+        let next = now + self.scenario.sample_interval.0;
+        if next <= self.horizon {
+            self.queue.schedule(next, Event::Sample);
+        }
+    }
+
+    /// Current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    /// Events handled so far.
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    fn finish(mut self) -> Report {
+        let end = self.stopped_early.unwrap_or(self.horizon);
+        if self.recorder.last_sample() != Some(end) {
+            self.recorder.sample(end, &self.torrents);
+        }
+        Report::build(
+            &self.scenario,
+            end,
+            self.events_processed,
+            self.piece_transfers,
+            &self.peers,
+            &self.hosts,
+            &self.torrents,
+            self.recorder,
+        )
+    }
+
+    fn rechoke_interval(&self, peer: PeerId) -> SimDuration {
+        self.peers[peer.index()].choker_params.rechoke_interval
+    }
+}
+
+/// Two distinct elements of a slice, both mutable.
+fn pair_mut<T>(v: &mut [T], a: usize, b: usize) -> (&mut T, &mut T) {
+    assert_ne!(a, b, "pair_mut needs two distinct indices");
+    if a < b {
+        let (lo, hi) = v.split_at_mut(b);
+        (&mut lo[a], &mut hi[0])
+    } else {
+        let (lo, hi) = v.split_at_mut(a);
+        (&mut hi[0], &mut lo[b])
+    }
+}

@@ -1,0 +1,201 @@
+//! The engine's entities: hosts, peers (a host in a torrent), connections and torrents.
+//!
+//! Invariant: entities live in `Vec`s indexed by dense ids and are never removed (a departed
+//! peer stays as a tombstone), so every iteration order is creation order.
+
+use crate::choker::Choker;
+use crate::config::{ChokerParams, PickerConfig};
+use crate::ids::{ClassId, ConnId, FlowId, HostId, PeerId, TorrentId};
+use crate::picker::PeerPieces;
+use crate::time::{SimDuration, SimTime};
+
+/// A machine. Its capacities live in the bandwidth model under the same id.
+#[derive(Debug)]
+pub struct Host {
+    /// Bandwidth class; `None` for publishers.
+    pub class: Option<ClassId>,
+    /// Peers (one per torrent) this host currently runs.
+    pub peers: Vec<PeerId>,
+    /// Position in `Sim::online_hosts` while online and reusable (not a publisher).
+    pub online_pos: Option<usize>,
+}
+
+/// Lifecycle of a peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PeerState {
+    Leeching,
+    Seeding,
+    Gone,
+}
+
+/// Why a peer left its swarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LeaveReason {
+    /// Its seeding time after completion ran out.
+    SeedingOver,
+    /// It gave up while leeching.
+    Abort,
+    /// A publisher going offline at its scheduled time.
+    PublisherOff,
+}
+
+/// One host's membership in one torrent.
+#[derive(Debug)]
+pub struct Peer {
+    pub host: HostId,
+    pub torrent: TorrentId,
+    pub publisher: bool,
+    pub state: PeerState,
+    pub pieces: PeerPieces,
+    /// Open connections, in the order they were made.
+    pub conns: Vec<ConnId>,
+    pub choker: Box<dyn Choker>,
+    pub choker_params: ChokerParams,
+    pub picker: PickerConfig,
+    /// Unchoked neighbours (regular and optimistic).
+    pub unchoked: u32,
+    /// A `FillSlots` event is pending.
+    pub fill_pending: bool,
+    /// Generation of the pending announce; an `Announce` event with another value is stale.
+    pub announce_gen: u32,
+    pub next_announce: SimTime,
+    pub last_announce: Option<SimTime>,
+    /// Rechokes run so far; rechoke `n` writes rate samples into ring slot `n % window`.
+    pub rechokes: u64,
+    /// Times of the samples in each ring slot (see `Direction::sent_samples`).
+    pub rate_sample_times: [SimTime; MAX_RATE_SAMPLES],
+    pub joined_at: SimTime,
+    pub completed_at: Option<SimTime>,
+    pub left_at: Option<SimTime>,
+    pub leave_reason: Option<LeaveReason>,
+    pub bytes_downloaded: u64,
+    pub bytes_uploaded: u64,
+    /// Bytes received for endgame duplicates that were cancelled or arrived second.
+    pub bytes_wasted: u64,
+}
+
+impl Peer {
+    pub fn is_online(&self) -> bool {
+        self.state != PeerState::Gone
+    }
+}
+
+/// Data flowing one way over a connection: from the uploader to the downloader.
+#[derive(Clone, Debug)]
+pub struct Direction {
+    /// The uploader chokes the downloader.
+    pub choked: bool,
+    /// Pieces the uploader has that the downloader lacks; the downloader is interested iff > 0.
+    pub wanted: u32,
+    /// The transfer in progress, if any.
+    pub flow: Option<FlowId>,
+    /// Piece of the transfer in progress.
+    pub piece: u32,
+    /// Bytes of `piece` the downloader already had when this transfer started.
+    pub piece_offset: u64,
+    /// The transfer in progress is an endgame duplicate.
+    pub endgame: bool,
+    /// Bytes delivered by finished or interrupted transfers (in-flight progress excluded).
+    pub delivered: u64,
+    /// When the downloader last received data here (connection time until the first).
+    pub last_data_at: SimTime,
+    /// When the uploader last made this an optimistic unchoke.
+    pub last_optimistic: Option<SimTime>,
+    /// When the current (or most recent) unchoke began.
+    pub unchoked_at: Option<SimTime>,
+    /// Bytes delivered here as of the uploader's recent rechokes (ring, see `Peer::rechokes`).
+    pub sent_samples: [u64; MAX_RATE_SAMPLES],
+    /// Bytes delivered here as of the downloader's recent rechokes.
+    pub recv_samples: [u64; MAX_RATE_SAMPLES],
+}
+
+impl Direction {
+    pub fn new(now: SimTime) -> Self {
+        Direction {
+            choked: true,
+            wanted: 0,
+            flow: None,
+            piece: 0,
+            piece_offset: 0,
+            endgame: false,
+            delivered: 0,
+            last_data_at: now,
+            last_optimistic: None,
+            unchoked_at: None,
+            sent_samples: [0; MAX_RATE_SAMPLES],
+            recv_samples: [0; MAX_RATE_SAMPLES],
+        }
+    }
+
+    pub fn interested(&self) -> bool {
+        self.wanted > 0
+    }
+}
+
+/// A connection between two peers of one torrent. `dirs[i]` carries data from `peers[i]` to
+/// `peers[1 - i]`.
+#[derive(Debug)]
+pub struct Conn {
+    pub peers: [PeerId; 2],
+    pub open: bool,
+    pub connected_at: SimTime,
+    pub dirs: [Direction; 2],
+}
+
+impl Conn {
+    /// Which side `peer` is (0 or 1). Panics if it is not an endpoint: a bug.
+    #[inline]
+    pub fn side_of(&self, peer: PeerId) -> usize {
+        if self.peers[0] == peer {
+            0
+        } else {
+            debug_assert_eq!(self.peers[1], peer, "peer is not on this connection");
+            1
+        }
+    }
+
+    #[inline]
+    pub fn other(&self, peer: PeerId) -> PeerId {
+        self.peers[1 - self.side_of(peer)]
+    }
+}
+
+/// A torrent's swarm as the engine tracks it.
+#[derive(Debug)]
+pub struct TorrentState {
+    pub num_pieces: u32,
+    pub released: bool,
+    /// Online peers (leechers and seeds), for tracker replies. Order changes on removal
+    /// (swap-remove) but deterministically.
+    pub members: Vec<PeerId>,
+    /// Copies of each piece among online peers.
+    pub copies: Vec<u32>,
+    /// Pieces with no copy online.
+    pub pieces_without_copy: u32,
+    /// First time after release at which some piece had no copy online.
+    pub lost_at: Option<SimTime>,
+    pub seeds: u32,
+    pub leechers: u32,
+    pub arrivals: u32,
+    /// An arrival is scheduled or the process still has arrivals to come.
+    pub arrivals_pending: bool,
+}
+
+/// Longest rate window, in rechoke intervals (validated in the scenario).
+pub const MAX_RATE_SAMPLES: usize = crate::config::MAX_RATE_WINDOW_RECHOKES as usize;
+
+/// How many rechoke intervals a peer's rate window spans (1..=MAX_RATE_SAMPLES).
+pub fn rate_window_samples(params: &ChokerParams) -> usize {
+    let w = params.rate_window.as_micros();
+    let r = params.rechoke_interval.as_micros().max(1);
+    (w.div_ceil(r) as usize).clamp(1, MAX_RATE_SAMPLES)
+}
+
+/// Rate in bytes/s of `bytes` over `span`, zero over an empty span.
+pub fn rate_over(bytes: u64, span: SimDuration) -> u64 {
+    if span.as_micros() == 0 {
+        0
+    } else {
+        (bytes as u128 * 1_000_000 / span.as_micros() as u128) as u64
+    }
+}

@@ -1,0 +1,264 @@
+//! Moving pieces: starting and stopping transfers on unchoked interested directions, piece
+//! completion, endgame cancels, HAVE broadcasts and the interest they change.
+//!
+//! Invariant: a direction has a flow only while it is unchoked and its downloader is
+//! interested; every byte a flow delivers is counted once, when the flow stops or completes.
+
+use super::state::PeerState;
+use super::{Event, Sim, pair_mut};
+use crate::ids::{ConnId, FlowId, PeerId};
+use crate::time::SimTime;
+
+impl Sim {
+    /// Bytes of `piece` of the torrent `peer` is in.
+    fn piece_bytes(&self, peer: PeerId, piece: u32) -> u64 {
+        let t = self.peers[peer.index()].torrent;
+        self.scenario.torrents[t.index()].piece_bytes(piece)
+    }
+
+    /// Starts a transfer on direction `side` of `c` if it is unchoked, wanted and idle, and the
+    /// downloader's picker finds a piece. Returns whether a transfer started.
+    pub(super) fn try_start(&mut self, now: SimTime, c: ConnId, side: usize) -> bool {
+        let conn = &self.conns[c.index()];
+        let dir = &conn.dirs[side];
+        if !conn.open || dir.choked || !dir.interested() || dir.flow.is_some() {
+            return false;
+        }
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
+        let Some((piece, endgame)) = self.pick(up, down) else {
+            return false;
+        };
+        let offset = self.begin_piece(down, piece);
+        let bytes = self.piece_bytes(down, piece) - offset;
+        let from = self.peers[up.index()].host;
+        let to = self.peers[down.index()].host;
+        let flow = self.net.start(now, from, to, bytes);
+        self.own_flow(flow, c, side);
+        let dir = &mut self.conns[c.index()].dirs[side];
+        dir.flow = Some(flow);
+        dir.piece = piece;
+        dir.piece_offset = offset;
+        dir.endgame = endgame;
+        true
+    }
+
+    /// The downloader's next piece from `up`, with whether it is an endgame duplicate.
+    fn pick(&mut self, up: PeerId, down: PeerId) -> Option<(u32, bool)> {
+        let (u, d) = pair_mut(&mut self.peers, up.index(), down.index());
+        let pick = d.pieces.pick(
+            &d.picker,
+            u.pieces.have(),
+            u.pieces.have_list(),
+            &mut self.rngs.picker,
+        )?;
+        Some((pick.piece, pick.endgame))
+    }
+
+    /// Marks `piece` in flight at `down`; returns the bytes it already holds of it.
+    fn begin_piece(&mut self, down: PeerId, piece: u32) -> u64 {
+        let d = &mut self.peers[down.index()];
+        d.pieces.begin(piece);
+        d.pieces.partial_bytes(piece)
+    }
+
+    fn own_flow(&mut self, flow: FlowId, c: ConnId, side: usize) {
+        if self.flow_owner.len() <= flow.index() {
+            self.flow_owner
+                .resize(flow.index() + 1, (ConnId(u32::MAX), 0));
+        }
+        self.flow_owner[flow.index()] = (c, side as u8);
+    }
+
+    /// Stops the transfer on direction `side` of `c`, if any, counting its delivered bytes.
+    /// With `keep_partial` the downloader keeps what it got (choke, disconnect); without, the
+    /// bytes were an endgame duplicate of a piece that arrived elsewhere.
+    pub(super) fn stop_transfer(
+        &mut self,
+        now: SimTime,
+        c: ConnId,
+        side: usize,
+        keep_partial: bool,
+    ) {
+        let conn = &mut self.conns[c.index()];
+        let dir = &mut conn.dirs[side];
+        let Some(flow) = dir.flow.take() else { return };
+        let delivered = self.net.stop(now, flow);
+        dir.delivered += delivered;
+        if delivered > 0 {
+            dir.last_data_at = now;
+        }
+        let (piece, offset) = (dir.piece, dir.piece_offset);
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
+        self.peers[up.index()].bytes_uploaded += delivered;
+        let d = &mut self.peers[down.index()];
+        d.bytes_downloaded += delivered;
+        if keep_partial {
+            d.pieces.abort(piece, offset + delivered);
+        } else {
+            d.pieces.cancel(piece);
+            d.bytes_wasted += delivered;
+        }
+    }
+
+    pub(super) fn on_flow_done(&mut self, now: SimTime, flow: FlowId, generation: u32) {
+        if !self.net.is_current(flow, generation) {
+            return;
+        }
+        self.piece_transfers += 1;
+        let (c, side) = self.flow_owner[flow.index()];
+        let side = side as usize;
+        let conn = &mut self.conns[c.index()];
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
+        let dir = &mut conn.dirs[side];
+        let piece = dir.piece;
+        let bytes = self.net.delivered(now, flow);
+        debug_assert_eq!(dir.flow, Some(flow), "flow owner and direction agree");
+        dir.flow = None;
+        dir.delivered += bytes;
+        dir.last_data_at = now;
+        self.peers[up.index()].bytes_uploaded += bytes;
+        let d = &mut self.peers[down.index()];
+        d.bytes_downloaded += bytes;
+        let newly = d.pieces.complete(piece);
+        assert!(
+            newly,
+            "a completing transfer always brings a new piece (duplicates are cancelled)"
+        );
+
+        // Endgame: the same piece in flight on other connections is now useless.
+        let mut retry: Vec<ConnId> = Vec::new();
+        for &other in &self.peers[down.index()].conns {
+            let oc = &self.conns[other.index()];
+            let oside = 1 - oc.side_of(down);
+            if other != c && oc.dirs[oside].flow.is_some() && oc.dirs[oside].piece == piece {
+                retry.push(other);
+            }
+        }
+        for &other in &retry {
+            let oside = 1 - self.conns[other.index()].side_of(down);
+            self.stop_transfer(now, other, oside, false);
+        }
+
+        self.on_piece_acquired(now, down, piece);
+
+        // Keep the connection busy with the next piece without touching the flow counts, so
+        // no other transfer needs re-timing.
+        let dir = &self.conns[c.index()].dirs[side];
+        let can_continue = self.conns[c.index()].open && !dir.choked && dir.interested();
+        let next = if can_continue {
+            self.pick(up, down)
+        } else {
+            None
+        };
+        match next {
+            Some((next_piece, endgame)) => {
+                let offset = self.begin_piece(down, next_piece);
+                let bytes = self.piece_bytes(down, next_piece) - offset;
+                self.net.restart(now, flow, bytes);
+                let dir = &mut self.conns[c.index()].dirs[side];
+                dir.flow = Some(flow);
+                dir.piece = next_piece;
+                dir.piece_offset = offset;
+                dir.endgame = endgame;
+            }
+            None => {
+                self.net.stop(now, flow);
+            }
+        }
+        for other in retry {
+            let oside = 1 - self.conns[other.index()].side_of(down);
+            self.try_start(now, other, oside);
+        }
+    }
+
+    /// `peer` now holds `piece`: update the torrent's copies, every neighbour's availability
+    /// and both directions' interest; a peer that completes becomes a seed.
+    fn on_piece_acquired(&mut self, now: SimTime, peer: PeerId, piece: u32) {
+        let t = self.peers[peer.index()].torrent;
+        let tor = &mut self.torrents[t.index()];
+        let copies = &mut tor.copies[piece as usize];
+        if *copies == 0 {
+            tor.pieces_without_copy -= 1;
+        }
+        *copies += 1;
+
+        let conns = std::mem::take(&mut self.peers[peer.index()].conns);
+        for &c in &conns {
+            let s = self.conns[c.index()].side_of(peer);
+            let other = self.conns[c.index()].peers[1 - s];
+            let o = &mut self.peers[other.index()];
+            let other_has = o.pieces.have().contains(piece);
+            o.pieces.neighbour_has(piece);
+            if other_has {
+                // `other` → `peer`: one piece fewer to want.
+                let dir = &mut self.conns[c.index()].dirs[1 - s];
+                dir.wanted -= 1;
+                if dir.wanted == 0 && !dir.choked {
+                    // Not interested any more: the uploader takes its slot back.
+                    self.choke(now, c, 1 - s);
+                }
+            } else {
+                // `peer` → `other`: one piece more on offer.
+                let dir = &mut self.conns[c.index()].dirs[s];
+                dir.wanted += 1;
+                if dir.wanted == 1 {
+                    if dir.choked {
+                        self.request_fill(now, peer);
+                    } else {
+                        self.try_start(now, c, s);
+                    }
+                }
+            }
+        }
+        self.peers[peer.index()].conns = conns;
+
+        if self.peers[peer.index()].state == PeerState::Leeching
+            && self.peers[peer.index()].pieces.is_seed()
+        {
+            self.become_seed(now, peer);
+        }
+    }
+
+    /// The uploader of direction `side` of `c` unchokes its downloader and starts sending if
+    /// the downloader wants something.
+    pub(super) fn unchoke(&mut self, now: SimTime, c: ConnId, side: usize, optimistic: bool) {
+        let conn = &mut self.conns[c.index()];
+        let dir = &mut conn.dirs[side];
+        if optimistic {
+            dir.last_optimistic = Some(now);
+        }
+        if !dir.choked {
+            return;
+        }
+        dir.choked = false;
+        dir.unchoked_at = Some(now);
+        let up = conn.peers[side];
+        self.peers[up.index()].unchoked += 1;
+        self.try_start(now, c, side);
+    }
+
+    /// The uploader of direction `side` of `c` chokes its downloader; a transfer in progress
+    /// stops and the downloader keeps the partial piece. Frees a slot.
+    pub(super) fn choke(&mut self, now: SimTime, c: ConnId, side: usize) {
+        let dir = &mut self.conns[c.index()].dirs[side];
+        if dir.choked {
+            return;
+        }
+        dir.choked = true;
+        let up = self.conns[c.index()].peers[side];
+        self.peers[up.index()].unchoked -= 1;
+        self.stop_transfer(now, c, side, true);
+        self.request_fill(now, up);
+    }
+
+    /// Schedules a `FillSlots` for `peer` (once) if it has fewer unchoked neighbours than slots.
+    pub(super) fn request_fill(&mut self, now: SimTime, peer: PeerId) {
+        let p = &mut self.peers[peer.index()];
+        let slots = p.choker_params.regular_slots + p.choker_params.optimistic_slots;
+        if p.fill_pending || !p.is_online() || p.unchoked >= slots {
+            return;
+        }
+        p.fill_pending = true;
+        self.queue.schedule(now, Event::FillSlots { peer });
+    }
+}
