@@ -65,26 +65,35 @@ impl PieceSet {
     }
 
     /// Adds `piece`; returns whether it was absent.
+    ///
+    /// Written with an early return on purpose: the branch-free form
+    /// `count += was_absent as u32` is miscompiled by rustc 1.95 at opt-level >= 2 when the
+    /// caller branches on the result (the count update is lost). The release-mode test in
+    /// `.ci/run` guards this.
     #[inline]
     pub fn insert(&mut self, piece: u32) -> bool {
         debug_assert!(piece < self.len, "piece {piece} out of range {}", self.len);
         let w = &mut self.words[(piece / 64) as usize];
         let bit = 1u64 << (piece % 64);
-        let was_absent = *w & bit == 0;
+        if *w & bit != 0 {
+            return false;
+        }
         *w |= bit;
-        self.count += was_absent as u32;
-        was_absent
+        self.count += 1;
+        true
     }
 
-    /// Removes `piece`; returns whether it was present.
+    /// Removes `piece`; returns whether it was present. (Early return: see [`Self::insert`].)
     #[inline]
     pub fn remove(&mut self, piece: u32) -> bool {
         let w = &mut self.words[(piece / 64) as usize];
         let bit = 1u64 << (piece % 64);
-        let was_present = *w & bit != 0;
+        if *w & bit == 0 {
+            return false;
+        }
         *w &= !bit;
-        self.count -= was_present as u32;
-        was_present
+        self.count -= 1;
+        true
     }
 
     /// Pieces in the set, in increasing order.
@@ -100,6 +109,20 @@ impl PieceSet {
                 Some(wi as u32 * 64 + bit)
             })
         })
+    }
+
+    /// Whether `self` holds some piece `other` lacks (BitTorrent interest of `other` in us).
+    /// Stops at the first such word: O(1) typically, O(len/64) at worst.
+    #[inline]
+    pub fn has_any_missing_from(&self, other: &PieceSet) -> bool {
+        debug_assert_eq!(self.len, other.len);
+        if self.count == 0 || other.count == self.len {
+            return false;
+        }
+        self.words
+            .iter()
+            .zip(&other.words)
+            .any(|(a, b)| a & !b != 0)
     }
 
     /// Number of pieces in `self` that are not in `other`. Cost O(len/64).
@@ -132,6 +155,34 @@ mod tests {
         assert!(!s.contains(64) && s.contains(129));
     }
 
+    /// The pattern rustc 1.95 miscompiled: branching on the result of insert/remove.
+    #[test]
+    fn count_survives_callers_that_branch_on_the_result() {
+        #[inline(never)]
+        fn remove_or_bail(s: &mut PieceSet, p: u32) -> bool {
+            if !s.remove(std::hint::black_box(p)) {
+                return false;
+            }
+            true
+        }
+        #[inline(never)]
+        fn insert_or_bail(s: &mut PieceSet, p: u32) -> bool {
+            if !s.insert(std::hint::black_box(p)) {
+                return false;
+            }
+            true
+        }
+        let mut s = PieceSet::empty(100);
+        assert!(insert_or_bail(&mut s, 34));
+        assert_eq!(s.count(), 1);
+        assert!(!insert_or_bail(&mut s, 34));
+        assert_eq!(s.count(), 1);
+        assert!(remove_or_bail(&mut s, 34));
+        assert_eq!(s.count(), 0);
+        assert!(!remove_or_bail(&mut s, 34));
+        assert_eq!(s.count(), 0);
+    }
+
     #[test]
     fn full_set_has_exactly_len_bits() {
         for len in [1, 63, 64, 65, 1000] {
@@ -153,5 +204,11 @@ mod tests {
         b.insert(99);
         assert_eq!(a.count_missing_from(&b), 3);
         assert_eq!(b.count_missing_from(&a), 1);
+        assert!(a.has_any_missing_from(&b) && b.has_any_missing_from(&a));
+        b.insert(1);
+        b.insert(3);
+        b.insert(70);
+        assert!(!a.has_any_missing_from(&b));
+        assert!(!PieceSet::empty(100).has_any_missing_from(&a));
     }
 }

@@ -1,9 +1,10 @@
 //! Availability index: per-piece neighbour counts plus the missing pieces kept ordered by count.
 //!
 //! Invariant: `order` holds exactly the pieces we lack, each once; each slot's `pos` is its
-//! inverse (`NOT_MISSING` for held pieces); and `order` is sorted by count in runs ("buckets"): bucket
-//! `a` is `order[start[a]..start[a + 1]]` and holds exactly the missing pieces held by `a`
-//! neighbours. `start[0] == 0` and the last entry of `start` equals `order.len()`.
+//! inverse (`NOT_MISSING` for held pieces); and `order` is sorted by count in runs
+//! ("buckets"): bucket `a` is `order[start[a]..start[a + 1]]` and holds exactly the missing
+//! pieces held by `a` neighbours. `start[0] == 0` and the last entry of `start` equals
+//! `order.len()`.
 //!
 //! This is the layout of libtorrent's piece_picker reduced to one priority (the count): moving
 //! a piece by ±1 is one swap with its bucket's boundary element, so neighbour updates are O(1).

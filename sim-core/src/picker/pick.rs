@@ -15,11 +15,6 @@ use super::sample::{MinReservoir, uniform_index};
 use crate::config::{PickerConfig, PickerKind};
 use crate::pieceset::PieceSet;
 use crate::rng::SimRng;
-pub static STATS: [std::sync::atomic::AtomicU64; 8] =
-    [const { std::sync::atomic::AtomicU64::new(0) }; 8];
-fn st(i: usize, v: u64) {
-    STATS[i].fetch_add(v, std::sync::atomic::Ordering::Relaxed);
-}
 
 /// The piece to request next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,13 +38,19 @@ impl PeerPieces {
     /// O(min(pieces scanned, remote's pieces)); O(1) expected when many pieces are eligible
     /// (a seed remote). Endgame picks scan the pieces in flight (one per connection).
     /// No allocation.
+    ///
+    /// Precondition: the remote is a connected neighbour already counted here
+    /// (`add_neighbour`, then `neighbour_has` for each of its HAVEs), and `remote_have_list`
+    /// names exactly the pieces of `remote`. A remote that is not counted may be missed by
+    /// rarest-first and random picks (they skip pieces no neighbour holds).
     pub fn pick(
-        &self,
+        &mut self,
         cfg: &PickerConfig,
         remote: &PieceSet,
         remote_have_list: &[u32],
         rng: &mut SimRng,
     ) -> Option<Pick> {
+        self.flush_pending();
         let ix = self.index.as_ref()?;
         debug_assert_eq!(
             remote.len(),
@@ -138,9 +139,6 @@ impl PeerPieces {
             }
             spent += r.len();
             if spent > budget {
-                st(2, 1);
-                st(3, list.len() as u64);
-                st(5, spent as u64);
                 return self.rarest_in_list(ix, remote, list, rng);
             }
             let bucket = &order[r];
@@ -148,10 +146,7 @@ impl PeerPieces {
                 let p = bucket[i];
                 remote.contains(p) && self.idle(p)
             });
-            st(4, 1);
             if let Some(i) = hit {
-                st(0, 1);
-                st(1, spent as u64);
                 return Some(bucket[i]);
             }
         }

@@ -29,6 +29,7 @@ impl Sim {
             let conn = &self.conns[c.index()];
             let s = conn.side_of(peer);
             let remote = conn.peers[1 - s];
+            let interested = self.interested(peer, remote);
             let sent = self.delivered_so_far(now, c, s);
             let recv = self.delivered_so_far(now, c, 1 - s);
             let conn = &mut self.conns[c.index()];
@@ -46,7 +47,7 @@ impl Sim {
             let outbound = &conn.dirs[s];
             out.push(Candidate {
                 peer: remote,
-                interested: outbound.interested(),
+                interested,
                 unchoked: !outbound.choked,
                 connected_at: conn.connected_at,
                 download_rate,

@@ -27,19 +27,10 @@ impl Sim {
                     return Err(format!("open connection {i} has a departed endpoint"));
                 }
                 let dir = &conn.dirs[side];
-                let wanted = up.pieces.have().count_missing_from(down.pieces.have());
-                if dir.wanted != wanted {
-                    return Err(format!(
-                        "connection {i} side {side}: wanted {} but uploader offers {wanted}",
-                        dir.wanted
-                    ));
-                }
                 if let Some(f) = dir.flow {
                     flows += 1;
-                    if dir.choked || dir.wanted == 0 {
-                        return Err(format!(
-                            "connection {i} side {side}: flow while choked or unwanted"
-                        ));
+                    if dir.choked {
+                        return Err(format!("connection {i} side {side}: flow while choked"));
                     }
                     if down.pieces.have().contains(dir.piece) {
                         return Err(format!(
@@ -74,6 +65,33 @@ impl Sim {
                     !conn.dirs[conn.side_of(crate::ids::PeerId(i as u32))].choked
                 })
                 .count() as u32;
+            let uploads = p
+                .conns
+                .iter()
+                .filter(|c| {
+                    let conn = &self.conns[c.index()];
+                    conn.dirs[conn.side_of(crate::ids::PeerId(i as u32))]
+                        .flow
+                        .is_some()
+                })
+                .count() as u32;
+            if uploads != p.uploads {
+                return Err(format!(
+                    "peer {i}: {uploads} outbound transfers but counter says {}",
+                    p.uploads
+                ));
+            }
+            let me = crate::ids::PeerId(i as u32);
+            if !p
+                .conns
+                .iter()
+                .map(|c| self.conns[c.index()].other(me))
+                .eq(p.remotes.iter().copied())
+            {
+                return Err(format!(
+                    "peer {i}: neighbour list out of sync with its connections"
+                ));
+            }
             if unchoked != p.unchoked {
                 return Err(format!(
                     "peer {i}: {unchoked} neighbours unchoked but counter says {}",

@@ -160,6 +160,8 @@ impl Sim {
             },
             pieces,
             conns: Vec::new(),
+            remotes: Vec::new(),
+            uploads: 0,
             choker: choker_for(&params),
             choker_params: params,
             picker: client.picker,
@@ -281,24 +283,23 @@ impl Sim {
     fn connect(&mut self, now: SimTime, a: PeerId, b: PeerId) {
         let id = ConnId(self.conns.len() as u32);
         let (pa, pb) = pair_mut(&mut self.peers, a.index(), b.index());
-        let mut conn = Conn {
+        let conn = Conn {
             peers: [a, b],
             open: true,
             connected_at: now,
             dirs: [Direction::new(now), Direction::new(now)],
         };
-        conn.dirs[0].wanted = pa.pieces.have().count_missing_from(pb.pieces.have());
-        conn.dirs[1].wanted = pb.pieces.have().count_missing_from(pa.pieces.have());
         pa.pieces.add_neighbour(pb.pieces.have());
         pb.pieces.add_neighbour(pa.pieces.have());
         pa.conns.push(id);
+        pa.remotes.push(b);
         pb.conns.push(id);
-        let interest = [conn.dirs[0].interested(), conn.dirs[1].interested()];
+        pb.remotes.push(a);
         self.conns.push(conn);
-        if interest[0] {
+        if self.interested(a, b) {
             self.request_fill(now, a);
         }
-        if interest[1] {
+        if self.interested(b, a) {
             self.request_fill(now, b);
         }
     }
@@ -316,7 +317,13 @@ impl Sim {
         pa.pieces.remove_neighbour(pb.pieces.have());
         pb.pieces.remove_neighbour(pa.pieces.have());
         for (side, p) in [(0, pa), (1, pb)] {
-            p.conns.retain(|&x| x != c);
+            let i = p
+                .conns
+                .iter()
+                .position(|&x| x == c)
+                .expect("an open connection is listed by both ends");
+            p.conns.remove(i);
+            p.remotes.remove(i);
             p.choker.forget(peers[1 - side]);
             if was_unchoked[side] {
                 p.unchoked -= 1;
@@ -397,16 +404,17 @@ impl Sim {
         tor.leechers -= 1;
         tor.seeds += 1;
         self.leechers_online -= 1;
-        let to_drop: Vec<ConnId> = self.peers[peer.index()]
-            .conns
-            .iter()
-            .copied()
-            .filter(|c| {
-                self.peers[self.conns[c.index()].other(peer).index()].state == PeerState::Seeding
-            })
-            .collect();
-        for c in to_drop {
-            self.disconnect(now, c);
+        // Seeds have nothing to trade with seeds; every other neighbour that unchoked us gets
+        // its slot back at once (we want nothing more).
+        let conns = self.peers[peer.index()].conns.clone();
+        for c in conns {
+            let other = self.conns[c.index()].other(peer);
+            if self.peers[other.index()].state == PeerState::Seeding {
+                self.disconnect(now, c);
+            } else {
+                let inbound = 1 - self.conns[c.index()].side_of(peer);
+                self.choke(now, c, inbound);
+            }
         }
         let seeding = self.scenario.torrents[t.index()].seeding;
         if let Some(after) = draw_seeding_time(&seeding, &mut self.rngs.departures) {

@@ -49,6 +49,12 @@ pub struct Peer {
     pub pieces: PeerPieces,
     /// Open connections, in the order they were made.
     pub conns: Vec<ConnId>,
+    /// The neighbour at the other end of each of `conns` (same positions), so a HAVE
+    /// broadcast reaches neighbours without loading every connection.
+    pub remotes: Vec<PeerId>,
+    /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
+    /// uploads` means some unchoked neighbour is idle.
+    pub uploads: u32,
     pub choker: Box<dyn Choker>,
     pub choker_params: ChokerParams,
     pub picker: PickerConfig,
@@ -85,8 +91,6 @@ impl Peer {
 pub struct Direction {
     /// The uploader chokes the downloader.
     pub choked: bool,
-    /// Pieces the uploader has that the downloader lacks; the downloader is interested iff > 0.
-    pub wanted: u32,
     /// The transfer in progress, if any.
     pub flow: Option<FlowId>,
     /// Piece of the transfer in progress.
@@ -113,7 +117,6 @@ impl Direction {
     pub fn new(now: SimTime) -> Self {
         Direction {
             choked: true,
-            wanted: 0,
             flow: None,
             piece: 0,
             piece_offset: 0,
@@ -125,10 +128,6 @@ impl Direction {
             sent_samples: [0; MAX_RATE_SAMPLES],
             recv_samples: [0; MAX_RATE_SAMPLES],
         }
-    }
-
-    pub fn interested(&self) -> bool {
-        self.wanted > 0
     }
 }
 

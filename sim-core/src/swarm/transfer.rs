@@ -1,8 +1,13 @@
-//! Moving pieces: starting and stopping transfers on unchoked interested directions, piece
-//! completion, endgame cancels, HAVE broadcasts and the interest they change.
+//! Moving pieces: starting and stopping transfers on unchoked directions, piece completion,
+//! endgame cancels, HAVE broadcasts, and the choke that follows a loss of interest.
 //!
-//! Invariant: a direction has a flow only while it is unchoked and its downloader is
-//! interested; every byte a flow delivers is counted once, when the flow stops or completes.
+//! Invariant: a direction has a flow only while it is unchoked and its downloader lacks the
+//! piece in flight; every byte a flow delivers is counted once, when it stops or completes;
+//! `Peer::uploads` counts the peer's outbound directions that carry a flow.
+//!
+//! Interest is not kept as a counter per connection (that would cost a scattered update per
+//! neighbour on every HAVE); it is computed when needed as "the uploader holds a piece the
+//! downloader lacks" with an early-exit bitfield test.
 
 use super::state::PeerState;
 use super::{Event, Sim, pair_mut};
@@ -16,16 +21,28 @@ impl Sim {
         self.scenario.torrents[t.index()].piece_bytes(piece)
     }
 
-    /// Starts a transfer on direction `side` of `c` if it is unchoked, wanted and idle, and the
-    /// downloader's picker finds a piece. Returns whether a transfer started.
+    /// Whether `down` wants something `up` holds. O(1) typically (early exit).
+    pub(super) fn interested(&self, up: PeerId, down: PeerId) -> bool {
+        self.peers[up.index()]
+            .pieces
+            .have()
+            .has_any_missing_from(self.peers[down.index()].pieces.have())
+    }
+
+    /// Starts a transfer on direction `side` of `c` if it is unchoked and idle and the
+    /// downloader's picker finds a piece. An unchoked downloader that wants nothing more is
+    /// choked, freeing the slot. Returns whether a transfer started.
     pub(super) fn try_start(&mut self, now: SimTime, c: ConnId, side: usize) -> bool {
         let conn = &self.conns[c.index()];
         let dir = &conn.dirs[side];
-        if !conn.open || dir.choked || !dir.interested() || dir.flow.is_some() {
+        if !conn.open || dir.choked || dir.flow.is_some() {
             return false;
         }
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let Some((piece, endgame)) = self.pick(up, down) else {
+            if !self.interested(up, down) {
+                self.choke(now, c, side);
+            }
             return false;
         };
         let offset = self.begin_piece(down, piece);
@@ -34,6 +51,7 @@ impl Sim {
         let to = self.peers[down.index()].host;
         let flow = self.net.start(now, from, to, bytes);
         self.own_flow(flow, c, side);
+        self.peers[up.index()].uploads += 1;
         let dir = &mut self.conns[c.index()].dirs[side];
         dir.flow = Some(flow);
         dir.piece = piece;
@@ -89,7 +107,9 @@ impl Sim {
         }
         let (piece, offset) = (dir.piece, dir.piece_offset);
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
-        self.peers[up.index()].bytes_uploaded += delivered;
+        let u = &mut self.peers[up.index()];
+        u.bytes_uploaded += delivered;
+        u.uploads -= 1;
         let d = &mut self.peers[down.index()];
         d.bytes_downloaded += delivered;
         if keep_partial {
@@ -113,25 +133,30 @@ impl Sim {
         let piece = dir.piece;
         let bytes = self.net.delivered(now, flow);
         debug_assert_eq!(dir.flow, Some(flow), "flow owner and direction agree");
+        // The flow stays allocated in the network (and counted in `uploads`) while this
+        // handler decides whether the connection continues with another piece.
         dir.flow = None;
         dir.delivered += bytes;
         dir.last_data_at = now;
         self.peers[up.index()].bytes_uploaded += bytes;
         let d = &mut self.peers[down.index()];
         d.bytes_downloaded += bytes;
+        // Other connections download the same piece only in endgame; look for them only then.
+        let duplicated = d.pieces.downloaders(piece) > 1;
         let newly = d.pieces.complete(piece);
         assert!(
             newly,
             "a completing transfer always brings a new piece (duplicates are cancelled)"
         );
 
-        // Endgame: the same piece in flight on other connections is now useless.
         let mut retry: Vec<ConnId> = Vec::new();
-        for &other in &self.peers[down.index()].conns {
-            let oc = &self.conns[other.index()];
-            let oside = 1 - oc.side_of(down);
-            if other != c && oc.dirs[oside].flow.is_some() && oc.dirs[oside].piece == piece {
-                retry.push(other);
+        if duplicated {
+            for &other in &self.peers[down.index()].conns {
+                let oc = &self.conns[other.index()];
+                let oside = 1 - oc.side_of(down);
+                if other != c && oc.dirs[oside].flow.is_some() && oc.dirs[oside].piece == piece {
+                    retry.push(other);
+                }
             }
         }
         for &other in &retry {
@@ -143,8 +168,8 @@ impl Sim {
 
         // Keep the connection busy with the next piece without touching the flow counts, so
         // no other transfer needs re-timing.
-        let dir = &self.conns[c.index()].dirs[side];
-        let can_continue = self.conns[c.index()].open && !dir.choked && dir.interested();
+        let conn = &self.conns[c.index()];
+        let can_continue = conn.open && !conn.dirs[side].choked;
         let next = if can_continue {
             self.pick(up, down)
         } else {
@@ -163,6 +188,11 @@ impl Sim {
             }
             None => {
                 self.net.stop(now, flow);
+                self.peers[up.index()].uploads -= 1;
+                if can_continue && !self.interested(up, down) {
+                    // Not interested any more: the uploader takes its slot back.
+                    self.choke(now, c, side);
+                }
             }
         }
         for other in retry {
@@ -171,8 +201,9 @@ impl Sim {
         }
     }
 
-    /// `peer` now holds `piece`: update the torrent's copies, every neighbour's availability
-    /// and both directions' interest; a peer that completes becomes a seed.
+    /// `peer` now holds `piece`: update the torrent's copies and every neighbour's
+    /// availability (HAVE), offer the piece to idle unchoked neighbours and free slots; a peer
+    /// that completes becomes a seed.
     fn on_piece_acquired(&mut self, now: SimTime, peer: PeerId, piece: u32) {
         let t = self.peers[peer.index()].torrent;
         let tor = &mut self.torrents[t.index()];
@@ -182,35 +213,28 @@ impl Sim {
         }
         *copies += 1;
 
-        let conns = std::mem::take(&mut self.peers[peer.index()].conns);
-        for &c in &conns {
-            let s = self.conns[c.index()].side_of(peer);
-            let other = self.conns[c.index()].peers[1 - s];
-            let o = &mut self.peers[other.index()];
-            let other_has = o.pieces.have().contains(piece);
-            o.pieces.neighbour_has(piece);
-            if other_has {
-                // `other` → `peer`: one piece fewer to want.
-                let dir = &mut self.conns[c.index()].dirs[1 - s];
-                dir.wanted -= 1;
-                if dir.wanted == 0 && !dir.choked {
-                    // Not interested any more: the uploader takes its slot back.
-                    self.choke(now, c, 1 - s);
-                }
-            } else {
-                // `peer` → `other`: one piece more on offer.
-                let dir = &mut self.conns[c.index()].dirs[s];
-                dir.wanted += 1;
-                if dir.wanted == 1 {
-                    if dir.choked {
-                        self.request_fill(now, peer);
-                    } else {
-                        self.try_start(now, c, s);
-                    }
+        let remotes = std::mem::take(&mut self.peers[peer.index()].remotes);
+        for &r in &remotes {
+            self.peers[r.index()].pieces.neighbour_has(piece);
+        }
+        self.peers[peer.index()].remotes = remotes;
+
+        // Neighbours may want the new piece: idle unchoked ones can start at once, choked ones
+        // can take a free slot.
+        let p = &self.peers[peer.index()];
+        if p.unchoked > p.uploads {
+            for i in 0..self.peers[peer.index()].conns.len() {
+                let Some(&c) = self.peers[peer.index()].conns.get(i) else {
+                    break;
+                };
+                let s = self.conns[c.index()].side_of(peer);
+                let dir = &self.conns[c.index()].dirs[s];
+                if !dir.choked && dir.flow.is_none() {
+                    self.try_start(now, c, s);
                 }
             }
         }
-        self.peers[peer.index()].conns = conns;
+        self.request_fill(now, peer);
 
         if self.peers[peer.index()].state == PeerState::Leeching
             && self.peers[peer.index()].pieces.is_seed()

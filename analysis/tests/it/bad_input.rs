@@ -1,0 +1,209 @@
+//! Every kind of bad input: exit code 2, one line naming the file and the field, no panic,
+//! no output directory left behind.
+
+use super::{SMALL, temp_dir, tokenswarm};
+
+/// Runs `tokenswarm run` on `text` and checks the error contract; returns stderr.
+fn rejects(text: &str, expect: &[&str]) -> String {
+    let dir = temp_dir("bad");
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "exit code for {expect:?}; stderr: {err}"
+    );
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one-line error, got: {err}"
+    );
+    assert!(
+        err.starts_with("error: ") && err.contains("s.toml"),
+        "names the file: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    for e in expect {
+        assert!(err.contains(e), "error should mention `{e}`: {err}");
+    }
+    assert!(
+        !dir.join("out").exists(),
+        "no output left behind for {expect:?}"
+    );
+    err
+}
+
+#[test]
+fn missing_file() {
+    let dir = temp_dir("missing");
+    let out = tokenswarm(&["run", "nope.toml", "--out", "out/run"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        err.contains("nope.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn toml_syntax_error_names_line() {
+    rejects(
+        &SMALL.replace("horizon = \"30min\"", "horizon = \"30min"),
+        &["TOML syntax error at line 4"],
+    );
+}
+
+#[test]
+fn unknown_key_names_the_field() {
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\nhorizn = \"1h\"",
+        ),
+        &["horizn", "unknown field"],
+    );
+    rejects(
+        &SMALL.replace(
+            "piece_size = \"256 KiB\"",
+            "piece_size = \"256 KiB\"\npeice = 1",
+        ),
+        &["torrents[0]", "peice"],
+    );
+}
+
+#[test]
+fn wrong_unit_lists_allowed_units() {
+    rejects(
+        &SMALL.replace("\"4 MiB\"", "\"4 MiBs\""),
+        &["torrents[0].size", "allowed units", "KiB"],
+    );
+    rejects(
+        &SMALL.replace("\"1 Mbit/s\"", "\"1 Mbit\""),
+        &["classes[0].upload", "not a rate"],
+    );
+    rejects(
+        &SMALL.replace("\"30min\"", "\"30 minutes\""),
+        &["horizon", "allowed units"],
+    );
+}
+
+#[test]
+fn zero_and_negative_sizes() {
+    rejects(
+        &SMALL.replace("\"4 MiB\"", "\"0 MiB\""),
+        &["torrents[0].size", "larger than 0"],
+    );
+    rejects(
+        &SMALL.replace("\"256 KiB\"", "\"-256 KiB\""),
+        &["torrents[0].piece_size", "negative"],
+    );
+    rejects(
+        &SMALL.replace("\"5 Mbit/s\"", "\"0 Mbit/s\""),
+        &["classes[1].upload", "larger than 0"],
+    );
+    rejects(
+        &SMALL.replace("count = 20", "count = 0"),
+        &["torrents[0].arrivals.count"],
+    );
+}
+
+#[test]
+fn shares_must_sum_to_one() {
+    rejects(
+        &SMALL.replace("share = 0.5\nupload = \"5", "share = 0.4\nupload = \"5"),
+        &["classes", "sum to 1"],
+    );
+    rejects(
+        &SMALL.replace("share = 0.5\nupload = \"1", "share = -0.5\nupload = \"1"),
+        &["classes[0].share", "[0, 1]"],
+    );
+}
+
+#[test]
+fn unknown_kind_lists_known_ones() {
+    rejects(
+        &SMALL.replace("kind = \"flash_crowd\"", "kind = \"flashcrowd\""),
+        &["arrivals", "flash_crowd", "poisson"],
+    );
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[client.choker]\nprofile = \"utorrent\"",
+        ),
+        &["profile", "bep3", "libtorrent"],
+    );
+}
+
+fn trace_scenario(trace: &str) -> (std::path::PathBuf, String) {
+    let dir = temp_dir("trace");
+    std::fs::write(dir.join("joins.csv"), trace).unwrap();
+    let text = SMALL.replace(
+        "arrivals = { kind = \"flash_crowd\", count = 20, window = \"1min\" }",
+        "arrivals = { kind = \"trace\", file = \"joins.csv\" }",
+    );
+    std::fs::write(dir.join("s.toml"), &text).unwrap();
+    (dir, text)
+}
+
+#[test]
+fn trace_files_must_be_sorted_and_non_negative() {
+    for (trace, expect) in [
+        ("time_s\n1\n5\n3\n", "must be sorted"),
+        ("time_s\n1\n-5\n", "non-negative"),
+        ("time_s\n1\nsoon\n", "not a time"),
+    ] {
+        let (dir, _) = trace_scenario(trace);
+        let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.contains("joins.csv") && err.contains(expect) && err.contains("row"),
+            "{err}"
+        );
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(!dir.join("out").exists());
+    }
+    let (dir, _) = trace_scenario("time_s\n0\n2.5\n10\n");
+    let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary = std::fs::read_to_string(dir.join("out/run/summary.json")).unwrap();
+    assert!(summary.contains("\"arrivals\": 3"), "{summary}");
+}
+
+#[test]
+fn bad_overrides_are_input_errors() {
+    let dir = temp_dir("set");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    let out = tokenswarm(
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "torrents[5].size=\"1 MiB\"",
+            "--out",
+            "out/run",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("out of range"));
+    let out = tokenswarm(
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "client.choker.regular_slots=-1",
+            "--out",
+            "out/run",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!dir.join("out").exists());
+}

@@ -1,0 +1,41 @@
+//! Engine tests against closed-form anchors, invariants and determinism. One integration
+//! binary for the crate (see STYLE: `tests/it/main.rs`).
+
+mod anchors;
+mod determinism;
+mod invariants;
+mod swarm_life;
+
+use sim_core::config::Scenario;
+use sim_core::report::Report;
+use sim_core::swarm::Sim;
+
+/// Parses, resolves and validates a scenario written inline.
+pub fn scenario(text: &str) -> Scenario {
+    let mut s: Scenario =
+        toml::from_str(text).unwrap_or_else(|e| panic!("test scenario does not parse: {e}"));
+    s.resolve();
+    s.validate()
+        .unwrap_or_else(|e| panic!("test scenario is invalid: {e}"));
+    s
+}
+
+pub fn run(s: &Scenario) -> Report {
+    Sim::new(s).run()
+}
+
+/// Time-average of a series metric of the first torrent over `[from_s, to_s]` (samples are
+/// evenly spaced, so the mean of the samples is the time average).
+pub fn series_mean(r: &Report, metric: &str, from_s: f64, to_s: f64) -> f64 {
+    let v: Vec<f64> = r
+        .series
+        .iter()
+        .filter(|row| row.metric == metric && row.time_s >= from_s && row.time_s <= to_s)
+        .map(|row| row.value)
+        .collect();
+    assert!(
+        !v.is_empty(),
+        "no samples of {metric} in [{from_s}, {to_s}]"
+    );
+    v.iter().sum::<f64>() / v.len() as f64
+}
