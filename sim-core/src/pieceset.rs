@@ -27,10 +27,10 @@ impl PieceSet {
             *w = u64::MAX;
         }
         let tail = len % 64;
-        if tail != 0 {
-            if let Some(last) = s.words.last_mut() {
-                *last = (1u64 << tail) - 1;
-            }
+        if tail != 0
+            && let Some(last) = s.words.last_mut()
+        {
+            *last = (1u64 << tail) - 1;
         }
         s.count = len;
         s
@@ -62,6 +62,13 @@ impl PieceSet {
     pub fn contains(&self, piece: u32) -> bool {
         debug_assert!(piece < self.len, "piece {piece} out of range {}", self.len);
         self.words[(piece / 64) as usize] >> (piece % 64) & 1 == 1
+    }
+
+    /// The bits, 64 pieces per word (piece `p` is bit `p % 64` of word `p / 64`); bits past
+    /// `len` are clear. Lets callers combine sets word by word. O(1).
+    #[inline]
+    pub fn words(&self) -> &[u64] {
+        &self.words
     }
 
     /// Adds `piece`; returns whether it was absent.

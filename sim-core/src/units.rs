@@ -21,7 +21,7 @@ pub struct BytesPerSec(pub u64);
 pub struct Duration(pub SimDuration);
 
 /// Size units and their value in bits (so that bit and byte units share one table).
-const SIZE_UNITS: &[(&'static str, u128)] = &[
+const SIZE_UNITS: &[(&str, u128)] = &[
     ("B", 8),
     ("KB", 8_000),
     ("KiB", 8 * 1024),
@@ -41,7 +41,7 @@ const SIZE_UNITS: &[(&'static str, u128)] = &[
 pub const SIZE_UNITS_HELP: &str = "B, KB, KiB, MB, MiB, GB, GiB, TB, TiB, bit, kbit, Mbit, Gbit";
 
 /// Duration units in microseconds, longest names first so that `min` wins over `m`.
-const DURATION_UNITS: &[(&'static str, u128)] = &[
+const DURATION_UNITS: &[(&str, u128)] = &[
     ("min", 60 * MICROS_PER_SECOND as u128),
     ("ms", 1_000),
     ("us", 1),
@@ -154,19 +154,19 @@ impl Duration {
 fn exact_unit(value: u128, units: &[(&'static str, u128)]) -> Option<(u128, &'static str)> {
     units
         .iter()
-        .filter(|(_, f)| value % f == 0)
+        .filter(|(_, f)| value.is_multiple_of(*f))
         .max_by_key(|(_, f)| *f)
         .map(|(u, f)| (value / f, *u))
 }
 
-const BINARY_SIZE_UNITS: &[(&'static str, u128)] = &[
+const BINARY_SIZE_UNITS: &[(&str, u128)] = &[
     ("B", 1),
     ("KiB", 1024),
     ("MiB", 1 << 20),
     ("GiB", 1 << 30),
     ("TiB", 1 << 40),
 ];
-const DECIMAL_RATE_UNITS: &[(&'static str, u128)] = &[
+const DECIMAL_RATE_UNITS: &[(&str, u128)] = &[
     ("bit", 1),
     ("kbit", 1_000),
     ("Mbit", 1_000_000),

@@ -252,6 +252,12 @@ pub struct TrackerConfig {
     /// Most neighbours a peer keeps in one torrent (incoming and outgoing).
     #[serde(default = "default_max_connections")]
     pub max_connections: u32,
+    /// Most connections a peer opens itself after an announce (capped by `max_connections`);
+    /// the rest of `max_connections` stays for peers that connect to it (mainline's `max_initiate` against its
+    /// `max_allow_in`). Without this reserve, the first peers of a flash crowd fill up with
+    /// each other and later ones form a chain of cliques.
+    #[serde(default = "default_max_initiate")]
+    pub max_initiate: u32,
     /// Shortest time between two announces of one peer (rate limit of low-neighbour
     /// re-announces).
     #[serde(default = "default_min_announce_interval")]
@@ -267,8 +273,13 @@ fn default_announce_interval() -> Duration {
 fn default_min_peers() -> u32 {
     20
 }
+/// Between mainline's incoming limit (55) and its total (40 initiated + 55 accepted).
 fn default_max_connections() -> u32 {
     80
+}
+/// Mainline's `max_initiate`.
+fn default_max_initiate() -> u32 {
+    40
 }
 fn default_min_announce_interval() -> Duration {
     Duration::from_secs(60)
@@ -281,6 +292,7 @@ impl Default for TrackerConfig {
             announce_interval: default_announce_interval(),
             min_peers: default_min_peers(),
             max_connections: default_max_connections(),
+            max_initiate: default_max_initiate(),
             min_announce_interval: default_min_announce_interval(),
         }
     }

@@ -15,7 +15,7 @@ pub use client::{
 };
 pub use population::{BandwidthClass, PopulationConfig};
 pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};
-pub use validate::{ConfigError, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES};
+pub use validate::{ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES};
 
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};

@@ -45,6 +45,10 @@ fn positive_finite(field: String, x: f64) -> Result<(), ConfigError> {
 /// Longest rate window, in rechoke intervals (rate samples are kept in fixed rings).
 pub const MAX_RATE_WINDOW_RECHOKES: u32 = 4;
 
+/// Most neighbours per peer and torrent: availability counts are one byte each (see
+/// `picker::counts`), and real clients keep far fewer (50 per torrent is typical).
+pub const MAX_CONNECTIONS: u32 = 254;
+
 /// Pieces per torrent above this are refused (bitfields and pickers are per peer).
 pub const MAX_PIECES: u32 = 1 << 20;
 
@@ -61,8 +65,17 @@ impl Scenario {
         if t.numwant == 0 {
             return Err(err("tracker.numwant", "must be at least 1"));
         }
-        if t.max_connections == 0 {
-            return Err(err("tracker.max_connections", "must be at least 1"));
+        if t.max_connections == 0 || t.max_connections > MAX_CONNECTIONS {
+            return Err(err(
+                "tracker.max_connections",
+                format!(
+                    "must be within [1, {MAX_CONNECTIONS}], got {}",
+                    t.max_connections
+                ),
+            ));
+        }
+        if t.max_initiate == 0 {
+            return Err(err("tracker.max_initiate", "must be at least 1"));
         }
         positive_duration("tracker.announce_interval".into(), t.announce_interval)?;
         let share = self.population.multi_torrent_share;
@@ -169,7 +182,10 @@ fn validate_client(prefix: &str, client: &ClientConfig) -> Result<(), ConfigErro
     }
     positive_duration(f("rechoke_interval"), Duration(p.rechoke_interval))?;
     positive_duration(f("rate_window"), Duration(p.rate_window))?;
-    if p.optimistic_interval.as_micros() % p.rechoke_interval.as_micros() != 0
+    if !p
+        .optimistic_interval
+        .as_micros()
+        .is_multiple_of(p.rechoke_interval.as_micros())
         || p.optimistic_interval.as_micros() == 0
     {
         return Err(err(

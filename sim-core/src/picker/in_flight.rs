@@ -28,6 +28,12 @@ impl InFlight {
         self.busy.contains(piece)
     }
 
+    /// The pieces with at least one download, as a bitfield. O(1).
+    #[inline]
+    pub(super) fn busy(&self) -> &PieceSet {
+        &self.busy
+    }
+
     /// Downloads of `piece`. O(1) when idle, else O(log in-flight pieces).
     #[inline]
     pub(super) fn count(&self, piece: u32) -> u32 {

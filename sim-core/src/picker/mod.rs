@@ -2,14 +2,14 @@
 //!
 //! Invariant: `unrequested` equals the number of missing pieces with no download in flight;
 //! `have_list` lists the held pieces once each; `partial` only names missing pieces with
-//! progress > 0; the availability index (dropped once we are a seed) counts, for every piece,
-//! the connected neighbours holding it, and orders the missing pieces by that count.
+//! progress > 0; the counts (dropped once we are a seed) hold, for every piece, the connected
+//! neighbours holding it, with per-block lower bounds over the missing pieces.
 //!
 //! The transfer unit is a whole piece; one connection downloads one piece at a time. The
-//! choice of the next piece lives in `pick.rs`, the bucketed index in `availability.rs`, the
-//! in-flight downloads in `in_flight.rs`.
+//! choice of the next piece lives in `pick.rs`, the counts and the rarest-first scan in
+//! `counts.rs`, the in-flight downloads in `in_flight.rs`.
 
-mod availability;
+mod counts;
 mod in_flight;
 mod pick;
 mod sample;
@@ -21,22 +21,22 @@ mod tests_model;
 mod tests_state;
 
 use crate::pieceset::PieceSet;
-use availability::AvailabilityIndex;
+use counts::Counts;
 use in_flight::InFlight;
 use std::collections::BTreeMap;
 
 pub use pick::Pick;
 
-/// One peer's (one host in one torrent) piece bookkeeping. Memory while leeching: 12 bytes
-/// per piece (count, position, order) plus two bitfields and 4 bytes per held piece (the
-/// acquisition list); a seed keeps only the bitfields and the list.
+/// One peer's (one host in one torrent) piece bookkeeping. Memory while leeching: 2 bytes
+/// per piece (the count) plus 2 per 64 pieces (block bounds), two bitfields and 4 bytes per
+/// held piece (the acquisition list); a seed keeps only the bitfields and the list.
 #[derive(Clone, Debug)]
 pub struct PeerPieces {
     have: PieceSet,
     /// Held pieces in acquisition order (lets a neighbour scan a peer holding few pieces).
     have_list: Vec<u32>,
     /// `None` once we hold every piece: a seed never picks, so counts would be wasted work.
-    index: Option<AvailabilityIndex>,
+    counts: Option<Counts>,
     /// Our connections downloading each piece (> 1 only in endgame).
     in_flight: InFlight,
     /// Missing pieces with `in_flight == 0`; endgame is allowed only when it is 0.
@@ -46,11 +46,6 @@ pub struct PeerPieces {
     partial: BTreeMap<u32, u64>,
     /// Lowest piece index we lack (`num_pieces` for a seed); only grows.
     first_missing: u32,
-    /// HAVEs received but not yet applied to the index. A HAVE broadcast touches ~50–80
-    /// peers at scattered addresses; appending here costs one store, while applying the
-    /// batch later (when this peer picks) runs with its index hot in cache. Counts are
-    /// the same either way, only when they are applied differs.
-    pending: Vec<u32>,
 }
 
 impl PeerPieces {
@@ -59,12 +54,11 @@ impl PeerPieces {
         let mut p = PeerPieces {
             have: PieceSet::empty(num_pieces),
             have_list: Vec::new(),
-            index: Some(AvailabilityIndex::new(num_pieces)),
+            counts: Some(Counts::new(num_pieces)),
             in_flight: InFlight::new(num_pieces),
             unrequested: num_pieces,
             partial: BTreeMap::new(),
             first_missing: 0,
-            pending: Vec::new(),
         };
         p.release_if_seed();
         p
@@ -75,12 +69,11 @@ impl PeerPieces {
         PeerPieces {
             have: PieceSet::full(num_pieces),
             have_list: (0..num_pieces).collect(),
-            index: None,
+            counts: None,
             in_flight: InFlight::new(num_pieces),
             unrequested: 0,
             partial: BTreeMap::new(),
             first_missing: num_pieces,
-            pending: Vec::new(),
         }
     }
 
@@ -120,26 +113,11 @@ impl PeerPieces {
         self.unrequested
     }
 
-    /// Connected neighbours holding `piece`; 0 for a seed (it keeps no counts).
-    /// O(HAVEs not yet applied).
+    /// Connected neighbours holding `piece` (held pieces included); 0 for a seed (it keeps
+    /// no counts). O(1).
     pub fn availability(&self, piece: u32) -> u32 {
         debug_assert!(piece < self.num_pieces(), "piece {piece} out of range");
-        let pending = self.pending.iter().filter(|&&p| p == piece).count() as u32;
-        self.index
-            .as_ref()
-            .map_or(0, |ix| ix.count(piece) + pending)
-    }
-
-    /// Applies the HAVEs received since the last pick. O(their number), each O(1).
-    pub fn flush_pending(&mut self) {
-        match &mut self.index {
-            Some(ix) => {
-                for p in self.pending.drain(..) {
-                    ix.inc(p);
-                }
-            }
-            None => self.pending.clear(),
-        }
+        self.counts.as_ref().map_or(0, |c| c.count(piece))
     }
 
     /// Our connections currently downloading `piece`. O(1) if none, else O(log in flight).
@@ -155,20 +133,19 @@ impl PeerPieces {
     }
 
     /// A neighbour connected: count its bitfield. O(pieces it holds + pieces/64); a full
-    /// bitfield (a seed) costs one linear pass without reordering. No-op for a seed.
+    /// bitfield (a seed) costs one linear pass. No-op for a seed.
     pub fn add_neighbour(&mut self, remote: &PieceSet) {
         debug_assert_eq!(
             remote.len(),
             self.num_pieces(),
             "bitfield of another torrent"
         );
-        self.flush_pending();
-        let Some(ix) = &mut self.index else { return };
+        let Some(c) = &mut self.counts else { return };
         if remote.is_full() {
-            ix.inc_all();
+            c.inc_all();
         } else {
             for p in remote.iter() {
-                ix.inc(p);
+                c.inc(p);
             }
         }
     }
@@ -181,27 +158,22 @@ impl PeerPieces {
             self.num_pieces(),
             "bitfield of another torrent"
         );
-        // Pending HAVEs of this neighbour must be counted before its bitfield is uncounted.
-        self.flush_pending();
-        let Some(ix) = &mut self.index else { return };
+        let Some(c) = &mut self.counts else { return };
         if remote.is_full() {
-            ix.dec_all();
+            c.dec_all();
         } else {
             for p in remote.iter() {
-                ix.dec(p);
+                c.dec(p);
             }
         }
     }
 
-    /// A connected neighbour announced `piece` (HAVE). O(1): recorded now, applied to the
-    /// index at the next pick (or once the backlog reaches the piece count). No-op for a seed.
+    /// A connected neighbour announced `piece` (HAVE). O(1): one increment of a 2-byte
+    /// count, no other memory touched (the block bounds stay valid). No-op for a seed.
     #[inline]
     pub fn neighbour_has(&mut self, piece: u32) {
-        if self.index.is_some() {
-            self.pending.push(piece);
-            if self.pending.len() >= self.have.len() as usize {
-                self.flush_pending();
-            }
+        if let Some(c) = &mut self.counts {
+            c.inc(piece);
         }
     }
 
@@ -242,15 +214,16 @@ impl PeerPieces {
     }
 
     /// The downloading connection finished `piece`. Returns true if it is newly held (false
-    /// for a late endgame duplicate). Cost O(buckets) for a new piece, O(pieces) when it makes
-    /// us a seed (the index is freed).
+    /// for a late endgame duplicate). Cost O(pieces in flight) for a new piece, plus O(pieces)
+    /// when it makes us a seed (the counts are freed).
     pub fn complete(&mut self, piece: u32) -> bool {
         self.end_download(piece, "complete");
         self.grant(piece)
     }
 
     /// We obtain `piece` without a download of ours (initial content of a peer, fixtures).
-    /// Returns true if it is newly held. Does not touch in-flight counts. O(buckets).
+    /// Returns true if it is newly held. Does not touch in-flight counts. O(1) amortised (the
+    /// first-missing cursor only advances); the counts are untouched (block bounds stay valid).
     pub fn grant(&mut self, piece: u32) -> bool {
         // Test first, insert after (see `PieceSet::insert` on the rustc 1.95 miscompile of the
         // branch-free form; `insert` is now written safely, this keeps the intent explicit).
@@ -267,9 +240,6 @@ impl PeerPieces {
         if !self.in_flight.is_busy(piece) {
             self.unrequested -= 1;
         }
-        if let Some(ix) = &mut self.index {
-            ix.remove(piece);
-        }
         while self.first_missing < self.num_pieces() && self.have.contains(self.first_missing) {
             self.first_missing += 1;
         }
@@ -280,8 +250,7 @@ impl PeerPieces {
     /// A seed keeps no counts: it never picks.
     fn release_if_seed(&mut self) {
         if self.have.is_full() {
-            self.index = None;
-            self.pending = Vec::new();
+            self.counts = None;
         }
     }
 
@@ -329,11 +298,11 @@ impl PeerPieces {
         if unrequested != self.unrequested {
             return Err(format!("unrequested {} != {unrequested}", self.unrequested));
         }
-        match &self.index {
+        match &self.counts {
             None if self.is_seed() => Ok(()),
-            None => Err("a leecher lost its availability index".into()),
-            Some(_) if self.is_seed() => Err("a seed still keeps an availability index".into()),
-            Some(ix) => {
+            None => Err("a leecher lost its availability counts".into()),
+            Some(_) if self.is_seed() => Err("a seed still keeps availability counts".into()),
+            Some(c) => {
                 let mut counts = vec![0u32; n as usize];
                 for nb in neighbours {
                     if nb.len() != n {
@@ -343,18 +312,7 @@ impl PeerPieces {
                         counts[p as usize] += 1;
                     }
                 }
-                // The index lags by the HAVEs not yet applied.
-                for &p in &self.pending {
-                    match counts.get_mut(p as usize) {
-                        Some(c) if *c > 0 => *c -= 1,
-                        _ => {
-                            return Err(format!(
-                                "pending HAVE of piece {p} that no neighbour holds"
-                            ));
-                        }
-                    }
-                }
-                ix.check(&self.have, &counts)
+                c.check(&self.have, &counts)
             }
         }
     }

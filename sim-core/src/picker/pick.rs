@@ -5,16 +5,17 @@
 //! `1 <= downloaders < endgame_max_downloaders`, offered only when every missing piece is in
 //! flight. Ties are broken uniformly from the given rng, so a pick is reproducible.
 //!
-//! Precondition of every pick: the remote is a connected neighbour whose bitfield is counted
-//! (via `add_neighbour` / `neighbour_has`). Its pieces therefore have availability >= 1, which
-//! lets rarest-first and random skip bucket 0 (pieces no neighbour holds).
+//! The eligible set is computed word by word (`remote & !have & !busy`, 64 pieces a word), so
+//! random and sequential picks cost O(pieces / 64) and rarest first adds the eligible pieces of
+//! the blocks its bounds cannot rule out (see `counts.rs`).
 
 use super::PeerPieces;
-use super::availability::AvailabilityIndex;
-use super::sample::{MinReservoir, uniform_index};
+use super::counts::Counts;
+use super::sample::{MinReservoir, nth_set_bit};
 use crate::config::{PickerConfig, PickerKind};
 use crate::pieceset::PieceSet;
 use crate::rng::SimRng;
+use rand::RngExt;
 
 /// The piece to request next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +23,27 @@ pub struct Pick {
     pub piece: u32,
     /// A duplicate request of a piece already in flight (endgame mode).
     pub endgame: bool,
+}
+
+/// The pieces a normal pick may choose, one bitfield word at a time.
+#[derive(Clone, Copy)]
+struct Eligible<'a> {
+    remote: &'a [u64],
+    have: &'a [u64],
+    busy: &'a [u64],
+}
+
+impl Eligible<'_> {
+    /// Word `w` of `remote & !have & !busy`. O(1).
+    #[inline]
+    fn word(&self, w: usize) -> u64 {
+        self.remote[w] & !self.have[w] & !self.busy[w]
+    }
+
+    #[inline]
+    fn words(&self) -> usize {
+        self.remote.len()
+    }
 }
 
 impl PeerPieces {
@@ -33,16 +55,16 @@ impl PeerPieces {
     /// pieces are held), uniform, or lowest index; (3) endgame when enabled and every missing
     /// piece is in flight: fewest downloaders first.
     ///
-    /// Cost: a rarest-first pick scans buckets from the rarest up and stops at the first with an
-    /// eligible piece, but scans the remote's list instead when that is shorter, so it is about
-    /// O(min(pieces scanned, remote's pieces)); O(1) expected when many pieces are eligible
-    /// (a seed remote). Endgame picks scan the pieces in flight (one per connection).
-    /// No allocation.
+    /// Cost: O(pieces / 64) word operations, plus for rarest first the eligible pieces of the
+    /// blocks whose lower bound does not exceed the best count found (few once the bounds are
+    /// tight); a remote holding fewer pieces than there are words is scanned through its list
+    /// instead. At most one rng draw for rules (1)-(2) apart from ties among partials. Endgame
+    /// picks scan the pieces in flight (one per connection). `&mut self` only to tighten
+    /// block bounds. No allocation.
     ///
     /// Precondition: the remote is a connected neighbour already counted here
     /// (`add_neighbour`, then `neighbour_has` for each of its HAVEs), and `remote_have_list`
-    /// names exactly the pieces of `remote`. A remote that is not counted may be missed by
-    /// rarest-first and random picks (they skip pieces no neighbour holds).
+    /// names exactly the pieces of `remote`.
     pub fn pick(
         &mut self,
         cfg: &PickerConfig,
@@ -50,8 +72,6 @@ impl PeerPieces {
         remote_have_list: &[u32],
         rng: &mut SimRng,
     ) -> Option<Pick> {
-        self.flush_pending();
-        let ix = self.index.as_ref()?;
         debug_assert_eq!(
             remote.len(),
             self.num_pieces(),
@@ -62,6 +82,7 @@ impl PeerPieces {
             remote.count(),
             "remote_have_list out of sync with the remote bitfield"
         );
+        let counts = self.counts.as_ref()?;
         if self.unrequested == 0 {
             // No missing piece lacks a download, so no normal candidate can exist.
             if !cfg.endgame {
@@ -73,17 +94,35 @@ impl PeerPieces {
                 endgame: true,
             });
         }
-        let piece = match self.pick_started(ix, remote, rng) {
+        let piece = match self.pick_started(counts, remote, rng) {
             Some(p) => Some(p),
-            None => match cfg.kind {
-                PickerKind::RarestFirst if self.have.count() >= cfg.initial_random => {
-                    self.pick_rarest(ix, remote, remote_have_list, rng)
+            None => {
+                let list = remote_have_list;
+                let elig = Eligible {
+                    remote: remote.words(),
+                    have: self.have.words(),
+                    busy: self.in_flight.busy().words(),
+                };
+                // A remote holding fewer pieces than there are words: walk its list.
+                let short = list.len() < elig.words();
+                match cfg.kind {
+                    PickerKind::RarestFirst if self.have.count() >= cfg.initial_random => {
+                        if short {
+                            self.rarest_in_list(counts, list, rng)
+                        } else {
+                            let have = self.have.words();
+                            let counts = self.counts.as_mut()?;
+                            counts.rarest(have, |w| elig.word(w), rng)
+                        }
+                    }
+                    PickerKind::RarestFirst | PickerKind::Random if short => {
+                        self.random_in_list(list, rng)
+                    }
+                    PickerKind::RarestFirst | PickerKind::Random => uniform_eligible(elig, rng),
+                    PickerKind::Sequential if short => self.sequential_in_list(list),
+                    PickerKind::Sequential => self.pick_sequential(elig),
                 }
-                PickerKind::RarestFirst | PickerKind::Random => {
-                    self.pick_random(ix, remote, remote_have_list, rng)
-                }
-                PickerKind::Sequential => self.pick_sequential(remote, remote_have_list),
-            },
+            }
         }?;
         Some(Pick {
             piece,
@@ -97,117 +136,68 @@ impl PeerPieces {
         !self.in_flight.is_busy(piece)
     }
 
+    /// Whether `piece` (held by the remote) may be picked normally.
+    #[inline]
+    fn eligible(&self, piece: u32) -> bool {
+        !self.have.contains(piece) && self.idle(piece)
+    }
+
     /// Rule 1: the rarest interrupted piece the remote holds and nobody downloads.
     /// O(partials), few by construction.
-    fn pick_started(
-        &self,
-        ix: &AvailabilityIndex,
-        remote: &PieceSet,
-        rng: &mut SimRng,
-    ) -> Option<u32> {
+    fn pick_started(&self, counts: &Counts, remote: &PieceSet, rng: &mut SimRng) -> Option<u32> {
         let mut best = MinReservoir::new();
         for &p in self.partial.keys() {
             if self.idle(p) && remote.contains(p) {
-                best.offer(ix.count(p), p, rng);
+                best.offer(counts.count(p), p, rng);
             }
         }
         best.get()
     }
 
-    /// Rarest first: uniform among the eligible pieces of the lowest bucket holding one.
-    fn pick_rarest(
-        &self,
-        ix: &AvailabilityIndex,
-        remote: &PieceSet,
-        list: &[u32],
-        rng: &mut SimRng,
-    ) -> Option<u32> {
-        let order = ix.order();
-        let scan_len = ix.missing() - ix.bucket(0).len();
-        // Scan buckets while that stays cheaper than walking the remote's list; a bucket scan
-        // that would exceed it switches to the list. Total cost <= 2 × the cheaper of the two.
-        let budget = if list.len() < scan_len {
-            list.len()
-        } else {
-            usize::MAX
-        };
-        let mut spent = 0usize;
-        for a in 1..ix.buckets() {
-            let r = ix.bucket(a);
-            if r.is_empty() {
-                continue;
-            }
-            spent += r.len();
-            if spent > budget {
-                return self.rarest_in_list(ix, remote, list, rng);
-            }
-            let bucket = &order[r];
-            let hit = uniform_index(bucket.len(), rng, |i| {
-                let p = bucket[i];
-                remote.contains(p) && self.idle(p)
-            });
-            if let Some(i) = hit {
-                return Some(bucket[i]);
-            }
-        }
-        None
-    }
-
-    /// Rarest first over the remote's list: minimum availability, reservoir-sampled ties.
-    /// O(remote's pieces) plus a draw per tie.
-    fn rarest_in_list(
-        &self,
-        ix: &AvailabilityIndex,
-        remote: &PieceSet,
-        list: &[u32],
-        rng: &mut SimRng,
-    ) -> Option<u32> {
-        let mut best = MinReservoir::new();
+    /// Rarest first over the remote's list: minimum availability, uniform among ties (one
+    /// pass for the minimum, one draw, one pass to the drawn tie). O(remote's pieces).
+    fn rarest_in_list(&self, counts: &Counts, list: &[u32], rng: &mut SimRng) -> Option<u32> {
+        let (mut best, mut ties) = (u32::MAX, 0u32);
         for &p in list {
-            debug_assert!(remote.contains(p), "remote list names piece {p} it lacks");
-            if !self.have.contains(p) && self.idle(p) {
-                debug_assert!(ix.count(p) > 0, "remote holds {p} but is not counted");
-                best.offer(ix.count(p), p, rng);
+            if self.eligible(p) {
+                let c = counts.count(p);
+                debug_assert!(c > 0, "remote holds {p} but is not counted");
+                if c < best {
+                    (best, ties) = (c, 1);
+                } else if c == best {
+                    ties += 1;
+                }
             }
         }
-        best.get()
+        let k = draw(ties, rng)?;
+        list.iter()
+            .copied()
+            .filter(|&p| self.eligible(p) && counts.count(p) == best)
+            .nth(k as usize)
     }
 
-    /// Uniform among all eligible pieces, over whichever is shorter: the remote's list or our
-    /// missing pieces held by some neighbour.
-    fn pick_random(
-        &self,
-        ix: &AvailabilityIndex,
-        remote: &PieceSet,
-        list: &[u32],
-        rng: &mut SimRng,
-    ) -> Option<u32> {
-        let held_somewhere = &ix.order()[ix.bucket(0).end..];
-        if list.len() < held_somewhere.len() {
-            let i = uniform_index(list.len(), rng, |i| {
-                let p = list[i];
-                !self.have.contains(p) && self.idle(p)
-            })?;
-            Some(list[i])
-        } else {
-            let i = uniform_index(held_somewhere.len(), rng, |i| {
-                let p = held_somewhere[i];
-                remote.contains(p) && self.idle(p)
-            })?;
-            Some(held_somewhere[i])
-        }
+    /// Uniform among the eligible pieces of the remote's list. O(remote's pieces), one draw.
+    fn random_in_list(&self, list: &[u32], rng: &mut SimRng) -> Option<u32> {
+        let n = list.iter().filter(|&&p| self.eligible(p)).count() as u32;
+        let k = draw(n, rng)?;
+        list.iter()
+            .copied()
+            .filter(|&p| self.eligible(p))
+            .nth(k as usize)
     }
 
-    /// Lowest eligible index: scan up from the first missing piece, or take the minimum over
-    /// the remote's list when that is shorter. No draws.
-    fn pick_sequential(&self, remote: &PieceSet, list: &[u32]) -> Option<u32> {
-        let from = self.first_missing;
-        let eligible = |p: u32| !self.have.contains(p) && self.idle(p);
-        if (list.len() as u32) < self.num_pieces() - from {
-            list.iter().copied().filter(|&p| eligible(p)).min()
-        } else {
-            (from..self.num_pieces()).find(|&p| remote.contains(p) && eligible(p))
-        }
+    /// Lowest eligible piece of the remote's list. O(remote's pieces), no draw.
+    fn sequential_in_list(&self, list: &[u32]) -> Option<u32> {
+        list.iter().copied().filter(|&p| self.eligible(p)).min()
+    }
+
+    /// Lowest eligible index: the first non-zero eligible word from the first missing piece.
+    /// O(pieces / 64), no draw.
+    fn pick_sequential(&self, elig: Eligible<'_>) -> Option<u32> {
+        (self.first_missing as usize / 64..elig.words()).find_map(|w| {
+            let e = elig.word(w);
+            (e != 0).then(|| (w * 64) as u32 + e.trailing_zeros())
+        })
     }
 
     /// Endgame: a piece we lack that the remote holds with
@@ -223,4 +213,30 @@ impl PeerPieces {
         }
         best.get()
     }
+}
+
+/// A uniform index in `0..n` (no draw when `n == 1`), `None` when `n == 0`.
+#[inline]
+fn draw(n: u32, rng: &mut SimRng) -> Option<u32> {
+    match n {
+        0 => None,
+        1 => Some(0),
+        _ => Some(rng.random_range(0..n)),
+    }
+}
+
+/// Uniform among all eligible pieces: popcount per word, one draw, then the drawn piece.
+/// O(pieces / 64).
+fn uniform_eligible(elig: Eligible<'_>, rng: &mut SimRng) -> Option<u32> {
+    let n: u32 = (0..elig.words()).map(|w| elig.word(w).count_ones()).sum();
+    let mut k = draw(n, rng)?;
+    for w in 0..elig.words() {
+        let e = elig.word(w);
+        let c = e.count_ones();
+        if k < c {
+            return Some((w * 64) as u32 + nth_set_bit(e, k));
+        }
+        k -= c;
+    }
+    unreachable!("uniform pick: drawn rank beyond the {n} eligible pieces")
 }

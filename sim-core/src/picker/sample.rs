@@ -1,49 +1,21 @@
 //! Reproducible uniform choices among eligible candidates.
 //!
-//! Invariant: every helper returns each eligible candidate (of minimum key, for
-//! [`MinReservoir`]) with equal probability, and draws only from the rng it is given, so a pick
-//! is a pure function of the peer state and the rng state.
+//! Invariant: [`MinReservoir`] returns each candidate of minimum key with equal probability and
+//! draws only from the rng it is given, so a pick is a pure function of the peer state and the
+//! rng state; [`nth_set_bit`] turns a uniform rank into a uniform piece.
 
 use crate::rng::SimRng;
 use rand::RngExt;
 
-/// Random probes tried before falling back to a counting pass.
-const PROBES: u32 = 4;
-/// Ranges shorter than this are counted directly: probing saves nothing there.
-const PROBE_MIN_LEN: usize = 8;
-
-/// A uniformly random `i` in `0..len` with `eligible(i)`, or `None` if there is none.
-///
-/// Scheme (equivalent to reservoir sampling, cheaper when many candidates are eligible):
-/// first up to [`PROBES`] rejection probes, each a uniform index kept if eligible, so a hit is
-/// uniform among the eligible; if all miss, one pass counts the eligible, one draw chooses the
-/// `r`-th and a second pass (stopping early) finds it. Both branches are uniform, so their
-/// mixture is. Cost: O(1) when a constant share is eligible, else ≤ 2 × `len` checks and at
-/// most `PROBES + 1` draws.
+/// Position of the `k`-th (from 0, lowest first) set bit of `word`. O(k). Precondition:
+/// `k < word.count_ones()`.
 #[inline]
-pub(super) fn uniform_index(
-    len: usize,
-    rng: &mut SimRng,
-    mut eligible: impl FnMut(usize) -> bool,
-) -> Option<usize> {
-    if len == 0 {
-        return None;
+pub(super) fn nth_set_bit(mut word: u64, k: u32) -> u32 {
+    debug_assert!(k < word.count_ones(), "bit rank {k} of {word:#x}");
+    for _ in 0..k {
+        word &= word - 1;
     }
-    if len >= PROBE_MIN_LEN {
-        for _ in 0..PROBES {
-            // u32 draws: the stream of numbers must not depend on the platform's usize.
-            let i = rng.random_range(0..len as u32) as usize;
-            if eligible(i) {
-                return Some(i);
-            }
-        }
-    }
-    let n = (0..len).filter(|&i| eligible(i)).count();
-    if n == 0 {
-        return None;
-    }
-    let r = rng.random_range(0..n as u32) as usize;
-    (0..len).filter(|&i| eligible(i)).nth(r)
+    word.trailing_zeros()
 }
 
 /// Streaming choice of an item of minimum key, uniform among ties (reservoir sampling of size
@@ -90,30 +62,11 @@ mod tests {
     use crate::rng::{Stream, stream};
 
     #[test]
-    fn uniform_index_is_uniform_over_eligible_and_none_when_empty() {
-        let mut rng = stream(7, Stream::Picker);
-        assert_eq!(uniform_index(20, &mut rng, |_| false), None);
-        assert_eq!(uniform_index(0, &mut rng, |_| true), None);
-        // Sparse (fallback path) and dense (probe path) eligibility.
-        for modulus in [7, 2] {
-            let mut hits = [0u32; 40];
-            for _ in 0..8000 {
-                let i = uniform_index(40, &mut rng, |i| i % modulus == 0).expect("eligible exist");
-                hits[i] += 1;
-            }
-            let k = 40usize.div_ceil(modulus);
-            for (i, &h) in hits.iter().enumerate() {
-                if i % modulus == 0 {
-                    let share = h as f64 / 8000.0;
-                    assert!(
-                        (share - 1.0 / k as f64).abs() < 0.3 / k as f64,
-                        "{i}: {share}"
-                    );
-                } else {
-                    assert_eq!(h, 0, "ineligible {i} chosen");
-                }
-            }
-        }
+    fn nth_set_bit_counts_from_the_lowest() {
+        let w = 0b1011_0100u64 | 1 << 63;
+        let got: Vec<u32> = (0..w.count_ones()).map(|k| nth_set_bit(w, k)).collect();
+        assert_eq!(got, vec![2, 4, 5, 7, 63]);
+        assert_eq!(nth_set_bit(u64::MAX, 40), 40);
     }
 
     #[test]

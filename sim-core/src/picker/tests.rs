@@ -91,12 +91,12 @@ pub(super) fn fixture(avail: &str, have: &str, remote: &str, in_flight: &str) ->
 }
 
 impl Fx {
-    pub(super) fn pick(&self, cfg: &PickerConfig, rng: &mut SimRng) -> Option<Pick> {
+    pub(super) fn pick(&mut self, cfg: &PickerConfig, rng: &mut SimRng) -> Option<Pick> {
         self.peer.pick(cfg, &self.remote, &self.remote_list, rng)
     }
 
     /// Pick counts per piece over `runs` seeds, and how many picks were `None`.
-    fn histogram(&self, cfg: &PickerConfig, runs: u64) -> (Vec<u32>, u32) {
+    fn histogram(&mut self, cfg: &PickerConfig, runs: u64) -> (Vec<u32>, u32) {
         let mut hits = vec![0u32; self.peer.num_pieces() as usize];
         let mut none = 0;
         for seed in 0..runs {
@@ -144,7 +144,7 @@ fn rarest_first_picks_rarest_eligible_piece() {
     // Endgame off: the all-in-flight case must yield nothing.
     let c = cfg_endgame(false, 2);
     for &(avail, have, remote, fly, allowed) in cases {
-        let fx = fixture(avail, have, remote, fly);
+        let mut fx = fixture(avail, have, remote, fly);
         for seed in 0..50 {
             let got = fx.pick(&c, &mut stream(seed, Stream::Picker));
             match got {
@@ -159,7 +159,7 @@ fn rarest_first_picks_rarest_eligible_piece() {
 }
 
 /// Asserts that over 2,000 seeds each of `tied` gets 25% ± 5% and nothing else is picked.
-fn assert_uniform_ties(fx: &Fx, cfg: &PickerConfig, tied: &[u32]) {
+fn assert_uniform_ties(fx: &mut Fx, cfg: &PickerConfig, tied: &[u32]) {
     let (hits, none) = fx.histogram(cfg, 2000);
     assert_eq!(none, 0);
     for (p, &h) in hits.iter().enumerate() {
@@ -179,8 +179,8 @@ fn assert_uniform_ties(fx: &Fx, cfg: &PickerConfig, tied: &[u32]) {
 #[test]
 fn rarest_ties_are_random_but_reproducible() {
     // Small bucket, scanned directly.
-    let fx = fixture("22223", "00000", "11111", "00000");
-    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
+    let mut fx = fixture("22223", "00000", "11111", "00000");
+    assert_uniform_ties(&mut fx, &rarest(), &[0, 1, 2, 3]);
     for seed in 0..20 {
         let a = fx.pick(&rarest(), &mut stream(seed, Stream::Picker));
         let b = fx.pick(&rarest(), &mut stream(seed, Stream::Picker));
@@ -188,24 +188,75 @@ fn rarest_ties_are_random_but_reproducible() {
     }
     // Large bucket (random probes), most of it in flight.
     let fly = format!("{}{}", "0000", "1".repeat(16));
-    let fx = fixture(&"2".repeat(20), &"0".repeat(20), &"1".repeat(20), &fly);
-    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
-    // Remote holding few pieces: the pick walks the remote's list.
-    let avail = format!("{}{}", "22223", "1".repeat(35));
-    let remote = format!("{}{}", "11111", "0".repeat(35));
-    let fx = fixture(&avail, &"0".repeat(40), &remote, &"0".repeat(40));
-    assert_uniform_ties(&fx, &rarest(), &[0, 1, 2, 3]);
+    let mut fx = fixture(&"2".repeat(20), &"0".repeat(20), &"1".repeat(20), &fly);
+    assert_uniform_ties(&mut fx, &rarest(), &[0, 1, 2, 3]);
+    // Remote holding fewer pieces than there are bitfield words: the pick walks its list.
+    let mut avail = "1".repeat(330).into_bytes();
+    let mut remote = "0".repeat(330).into_bytes();
+    for (p, a) in [(5, b'2'), (70, b'2'), (140, b'2'), (329, b'2'), (200, b'3')] {
+        avail[p] = a;
+        remote[p] = b'1';
+    }
+    let (avail, remote) = (ascii(avail), ascii(remote));
+    let mut fx = fixture(&avail, &"0".repeat(330), &remote, &"0".repeat(330));
+    assert!(
+        fx.remote_list.len() < 6,
+        "list path needs a list shorter than the words"
+    );
+    assert_uniform_ties(&mut fx, &rarest(), &[5, 70, 140, 329]);
+}
+
+fn ascii(b: Vec<u8>) -> String {
+    String::from_utf8(b).expect("ascii fixture")
+}
+
+#[test]
+fn rarest_ties_spread_over_blocks_are_uniform_and_bounds_prune_safely() {
+    // Ties in four different 64-piece blocks, a rarer piece the remote lacks (so the bound
+    // of its block is below every eligible count there), and a partial tail block.
+    let n = 200;
+    let mut avail = "5".repeat(n).into_bytes();
+    let mut remote = "1".repeat(n).into_bytes();
+    for p in [3, 64, 150, 199] {
+        avail[p] = b'2';
+    }
+    avail[10] = b'1';
+    remote[10] = b'0';
+    let (avail, remote) = (ascii(avail), ascii(remote));
+    let mut fx = fixture(&avail, &"0".repeat(n), &remote, &"0".repeat(n));
+    assert_uniform_ties(&mut fx, &rarest(), &[3, 64, 150, 199]);
+    fx.check();
+    // A neighbour leaving lowers counts below the block bounds tightened by the picks above:
+    // the bounds must follow, and the new rarest piece must be found.
+    let leaving = fx
+        .neighbours
+        .pop()
+        .expect("fixture has residual neighbours");
+    fx.peer.remove_neighbour(&leaving);
+    fx.check();
+    let min = (0..n as u32)
+        .filter(|&p| fx.remote.contains(p))
+        .map(|p| fx.peer.availability(p))
+        .min()
+        .expect("remote holds pieces");
+    for seed in 0..50 {
+        let p = fx
+            .pick(&rarest(), &mut stream(seed, Stream::Picker))
+            .expect("pick");
+        assert_eq!(fx.peer.availability(p.piece), min, "seed {seed}: {p:?}");
+    }
+    fx.check();
 }
 
 #[test]
 fn random_first_until_initial_random_pieces_then_rarest() {
     let c = cfg(PickerKind::RarestFirst, 4);
-    let fx = fixture("1222", "0000", "1111", "0000");
-    assert_uniform_ties(&fx, &c, &[0, 1, 2, 3]);
-    let fx = fixture("1222", "1110", "1111", "0000");
+    let mut fx = fixture("1222", "0000", "1111", "0000");
+    assert_uniform_ties(&mut fx, &c, &[0, 1, 2, 3]);
+    let mut fx = fixture("1222", "1110", "1111", "0000");
     let (hits, _) = fx.histogram(&c, 100);
     assert_eq!(hits[3], 100, "only one piece left to pick");
-    let fx = fixture("12222222", "00001111", "11111111", "00000000");
+    let mut fx = fixture("12222222", "00001111", "11111111", "00000000");
     let (hits, _) = fx.histogram(&c, 200);
     assert_eq!(hits[0], 200, "four pieces held: rarest first, {hits:?}");
 }
@@ -250,7 +301,7 @@ fn sequential_picks_lowest_and_random_covers_all() {
         ("1111", "1111", "1111", "0000", None),
     ];
     for &(avail, have, remote, fly, want) in cases {
-        let fx = fixture(avail, have, remote, fly);
+        let mut fx = fixture(avail, have, remote, fly);
         let got = fx.pick(&seq, &mut stream(1, Stream::Picker));
         assert_eq!(got.map(|p| p.piece), want, "{avail}/{have}/{remote}/{fly}");
     }
@@ -260,15 +311,15 @@ fn sequential_picks_lowest_and_random_covers_all() {
         remote[p] = b'1';
     }
     let remote = String::from_utf8(remote).expect("ascii");
-    let fx = fixture(&remote, &"0".repeat(100), &remote, &"0".repeat(100));
+    let mut fx = fixture(&remote, &"0".repeat(100), &remote, &"0".repeat(100));
     assert_eq!(
         fx.pick(&seq, &mut stream(1, Stream::Picker))
             .map(|p| p.piece),
         Some(7)
     );
 
-    let fx = fixture("13216", "00000", "11111", "00000");
-    assert_uniform_ties(&fx, &cfg(PickerKind::Random, 0), &[0, 1, 2, 3, 4]);
+    let mut fx = fixture("13216", "00000", "11111", "00000");
+    assert_uniform_ties(&mut fx, &cfg(PickerKind::Random, 0), &[0, 1, 2, 3, 4]);
 }
 
 #[test]

@@ -223,10 +223,11 @@ impl World {
 }
 
 fn world(rng: &mut SimRng) -> World {
-    let n = [1, 2, 3, 5, 8, 13, 40, 64, 65, 130][rng.random_range(0..10)];
+    let n = [1, 2, 3, 5, 8, 13, 40, 64, 65, 130, 200, 333][rng.random_range(0..12)];
     let members = (0..rng.random_range(1..9))
         .map(|_| {
-            let density = [0.0, 0.2, 0.6, 1.0][rng.random_range(0..4)];
+            // 0.01: fewer pieces than bitfield words, so picks walk the remote's list.
+            let density = [0.0, 0.01, 0.2, 0.6, 1.0][rng.random_range(0..5)];
             let mut set = PieceSet::empty(n);
             let mut list = Vec::new();
             for p in 0..n {

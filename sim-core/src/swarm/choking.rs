@@ -14,8 +14,11 @@ impl Sim {
         dir.delivered + dir.flow.map_or(0, |f| self.net.delivered(now, f))
     }
 
-    /// The choker's view of `peer`'s neighbours. With `sample` the rate rings advance (only
-    /// at periodic rechokes, so windows span whole rechoke intervals).
+    /// The choker's view of `peer`'s neighbours. With `sample` (periodic rechokes) every
+    /// neighbour is listed and the rate rings advance, so windows span whole rechoke
+    /// intervals. Without (filling free slots) only interested neighbours are listed: the
+    /// others can neither take a slot nor hold one that counts, and skipping them saves
+    /// loading their connections.
     fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
         let p = &self.peers[peer.index()];
         let params = p.choker_params;
@@ -25,17 +28,26 @@ impl Sim {
         let leeching = p.state == PeerState::Leeching;
         let mut out = Vec::with_capacity(p.conns.len());
         for i in 0..self.peers[peer.index()].conns.len() {
-            let c = self.peers[peer.index()].conns[i];
-            let conn = &self.conns[c.index()];
-            let s = conn.side_of(peer);
-            let remote = conn.peers[1 - s];
+            let remote = self.peers[peer.index()].remotes[i];
             let interested = self.interested(peer, remote);
+            if !sample && !interested {
+                continue;
+            }
+            let c = self.peers[peer.index()].conns[i];
+            let s = self.conns[c.index()].side_of(peer);
             let sent = self.delivered_so_far(now, c, s);
             let recv = self.delivered_so_far(now, c, 1 - s);
             let conn = &mut self.conns[c.index()];
             let span = now.since(window_start.max(conn.connected_at));
-            let upload_rate = rate_over(sent - conn.dirs[s].sent_samples[slot], span);
-            let download_rate = rate_over(recv - conn.dirs[1 - s].recv_samples[slot], span);
+            let (sent, recv) = (sent as u32, recv as u32);
+            let upload_rate = rate_over(
+                sent.wrapping_sub(conn.dirs[s].sent_samples[slot]) as u64,
+                span,
+            );
+            let download_rate = rate_over(
+                recv.wrapping_sub(conn.dirs[1 - s].recv_samples[slot]) as u64,
+                span,
+            );
             if sample {
                 conn.dirs[s].sent_samples[slot] = sent;
                 conn.dirs[1 - s].recv_samples[slot] = recv;
@@ -53,8 +65,8 @@ impl Sim {
                 download_rate,
                 upload_rate,
                 snubbed,
-                last_optimistic: outbound.last_optimistic,
-                last_unchoked: outbound.unchoked_at,
+                last_optimistic: Some(outbound.last_optimistic).filter(|&t| t != SimTime::NEVER),
+                last_unchoked: Some(outbound.unchoked_at).filter(|&t| t != SimTime::NEVER),
             });
         }
         if sample {
@@ -66,13 +78,14 @@ impl Sim {
         out
     }
 
-    /// The connection from `peer` to `remote` (a short linear scan of `peer`'s neighbours).
+    /// The connection from `peer` to `remote` (a scan of `peer`'s neighbour ids, which are
+    /// contiguous, instead of its connections).
     fn conn_to(&self, peer: PeerId, remote: PeerId) -> Option<ConnId> {
-        self.peers[peer.index()]
-            .conns
+        let p = &self.peers[peer.index()];
+        p.remotes
             .iter()
-            .copied()
-            .find(|c| self.conns[c.index()].other(peer) == remote)
+            .position(|&r| r == remote)
+            .map(|i| p.conns[i])
     }
 
     pub(super) fn on_rechoke(&mut self, now: SimTime, peer: PeerId) {
@@ -93,11 +106,12 @@ impl Sim {
         for cand in &candidates {
             let keep =
                 decision.regular.contains(&cand.peer) || decision.optimistic.contains(&cand.peer);
-            if cand.unchoked && !keep {
-                if let Some(c) = self.conn_to(peer, cand.peer) {
-                    let side = self.conns[c.index()].side_of(peer);
-                    self.choke(now, c, side);
-                }
+            if cand.unchoked
+                && !keep
+                && let Some(c) = self.conn_to(peer, cand.peer)
+            {
+                let side = self.conns[c.index()].side_of(peer);
+                self.choke(now, c, side);
             }
         }
         for (remote, optimistic) in decision

@@ -227,8 +227,9 @@ impl Sim {
             }
         }
         let max = tracker.max_connections as usize;
+        let mut initiated = 0;
         for m in reply {
-            if self.peers[peer.index()].conns.len() >= max {
+            if self.peers[peer.index()].conns.len() >= max || initiated >= tracker.max_initiate {
                 break;
             }
             let (me, them) = (&self.peers[peer.index()], &self.peers[m.index()]);
@@ -237,6 +238,7 @@ impl Sim {
                 continue;
             }
             self.connect(now, peer, m);
+            initiated += 1;
         }
         let p = &mut self.peers[peer.index()];
         p.last_announce = Some(now);
@@ -375,12 +377,12 @@ impl Sim {
         self.note_piece_loss(now, t);
         let h = &mut self.hosts[host.index()];
         h.peers.retain(|&x| x != peer);
-        if h.peers.is_empty() {
-            if let Some(pos) = h.online_pos.take() {
-                self.online_hosts.swap_remove(pos);
-                if let Some(&moved) = self.online_hosts.get(pos) {
-                    self.hosts[moved.index()].online_pos = Some(pos);
-                }
+        if h.peers.is_empty()
+            && let Some(pos) = h.online_pos.take()
+        {
+            self.online_hosts.swap_remove(pos);
+            if let Some(&moved) = self.online_hosts.get(pos) {
+                self.hosts[moved.index()].online_pos = Some(pos);
             }
         }
     }

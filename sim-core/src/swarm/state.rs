@@ -103,14 +103,16 @@ pub struct Direction {
     pub delivered: u64,
     /// When the downloader last received data here (connection time until the first).
     pub last_data_at: SimTime,
-    /// When the uploader last made this an optimistic unchoke.
-    pub last_optimistic: Option<SimTime>,
-    /// When the current (or most recent) unchoke began.
-    pub unchoked_at: Option<SimTime>,
-    /// Bytes delivered here as of the uploader's recent rechokes (ring, see `Peer::rechokes`).
-    pub sent_samples: [u64; MAX_RATE_SAMPLES],
-    /// Bytes delivered here as of the downloader's recent rechokes.
-    pub recv_samples: [u64; MAX_RATE_SAMPLES],
+    /// When the uploader last made this an optimistic unchoke (`SimTime::NEVER`: never).
+    pub last_optimistic: SimTime,
+    /// When the current (or most recent) unchoke began (`SimTime::NEVER`: never).
+    pub unchoked_at: SimTime,
+    /// Low 32 bits of the bytes delivered here as of the uploader's recent rechokes (ring, see
+    /// `Peer::rechokes`). Differences are taken with wrapping arithmetic, exact while a rate
+    /// window carries less than 4 GiB; 32 bits keep a connection in fewer cache lines.
+    pub sent_samples: [u32; MAX_RATE_SAMPLES],
+    /// Low 32 bits of the bytes delivered here as of the downloader's recent rechokes.
+    pub recv_samples: [u32; MAX_RATE_SAMPLES],
 }
 
 impl Direction {
@@ -123,8 +125,8 @@ impl Direction {
             endgame: false,
             delivered: 0,
             last_data_at: now,
-            last_optimistic: None,
-            unchoked_at: None,
+            last_optimistic: SimTime::NEVER,
+            unchoked_at: SimTime::NEVER,
             sent_samples: [0; MAX_RATE_SAMPLES],
             recv_samples: [0; MAX_RATE_SAMPLES],
         }

@@ -249,13 +249,13 @@ impl Sim {
         let conn = &mut self.conns[c.index()];
         let dir = &mut conn.dirs[side];
         if optimistic {
-            dir.last_optimistic = Some(now);
+            dir.last_optimistic = now;
         }
         if !dir.choked {
             return;
         }
         dir.choked = false;
-        dir.unchoked_at = Some(now);
+        dir.unchoked_at = now;
         let up = conn.peers[side];
         self.peers[up.index()].unchoked += 1;
         self.try_start(now, c, side);
