@@ -37,6 +37,8 @@ pub(super) struct Counts {
     /// Scratch of [`Self::rarest`]: the minimum over each block's eligible pieces
     /// (`Count::MAX` for blocks skipped or without eligible pieces). Kept to avoid allocating.
     block_best: Vec<Count>,
+    /// Scratch of [`Self::rarest`]: the eligible pieces of each block at the minimum count.
+    block_ties: Vec<u64>,
 }
 
 /// `LANES[b][l]` is `Count::MAX` if bit `l` of byte `b` is set, else 0: spreads 8 bits of a
@@ -110,6 +112,7 @@ impl Counts {
             num_pieces,
             block_min: vec![0; blocks],
             block_best: Vec::new(),
+            block_ties: Vec::new(),
         }
     }
 
@@ -223,6 +226,7 @@ impl Counts {
         }
         self.block_best.clear();
         self.block_best.resize(words, Count::MAX);
+        self.block_ties.resize(words, 0);
         let mut best = Count::MAX;
         for w in std::iter::once(start).chain((0..start).chain(start + 1..words)) {
             let e = eligible(w);
@@ -239,12 +243,16 @@ impl Counts {
                 self.block_min[w] = m;
             }
         }
-        let ties_in = |w: usize| ties_over(self.block(w), eligible(w), best);
+        // Pass 2: tie masks of the blocks reaching the minimum, kept for pass 3.
         let mut ties = 0;
         for w in 0..words {
-            if self.block_best[w] == best {
-                ties += ties_in(w).count_ones();
-            }
+            let mask = if self.block_best[w] == best {
+                ties_over(self.block(w), eligible(w), best)
+            } else {
+                0
+            };
+            self.block_ties[w] = mask;
+            ties += mask.count_ones();
         }
         let mut k = if ties > 1 {
             rng.random_range(0..ties)
@@ -252,13 +260,11 @@ impl Counts {
             0
         };
         for w in 0..words {
-            if self.block_best[w] == best {
-                let t = ties_in(w);
-                if k < t.count_ones() {
-                    return Some((w * BLOCK) as u32 + nth_set_bit(t, k));
-                }
-                k -= t.count_ones();
+            let t = self.block_ties[w];
+            if k < t.count_ones() {
+                return Some((w * BLOCK) as u32 + nth_set_bit(t, k));
             }
+            k -= t.count_ones();
         }
         unreachable!("rarest: tie {k} of {ties} at count {best} not found")
     }

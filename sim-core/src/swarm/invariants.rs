@@ -82,6 +82,14 @@ impl Sim {
                 ));
             }
             let me = crate::ids::PeerId(i as u32);
+            let leeching = p
+                .remotes
+                .iter()
+                .copied()
+                .filter(|r| self.peers[r.index()].state == PeerState::Leeching);
+            if !leeching.eq(p.leeching_remotes.iter().copied()) {
+                return Err(format!("peer {i}: list of leeching neighbours out of sync"));
+            }
             if !p
                 .conns
                 .iter()

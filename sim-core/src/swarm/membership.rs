@@ -161,6 +161,7 @@ impl Sim {
             pieces,
             conns: Vec::new(),
             remotes: Vec::new(),
+            leeching_remotes: Vec::new(),
             uploads: 0,
             choker: choker_for(&params),
             choker_params: params,
@@ -295,8 +296,14 @@ impl Sim {
         pb.pieces.add_neighbour(pa.pieces.have());
         pa.conns.push(id);
         pa.remotes.push(b);
+        if pb.state == PeerState::Leeching {
+            pa.leeching_remotes.push(b);
+        }
         pb.conns.push(id);
         pb.remotes.push(a);
+        if pa.state == PeerState::Leeching {
+            pb.leeching_remotes.push(a);
+        }
         self.conns.push(conn);
         if self.interested(a, b) {
             self.request_fill(now, a);
@@ -326,6 +333,10 @@ impl Sim {
                 .expect("an open connection is listed by both ends");
             p.conns.remove(i);
             p.remotes.remove(i);
+            let other = peers[1 - side];
+            if let Some(j) = p.leeching_remotes.iter().position(|&r| r == other) {
+                p.leeching_remotes.remove(j);
+            }
             p.choker.forget(peers[1 - side]);
             if was_unchoked[side] {
                 p.unchoked -= 1;
@@ -406,6 +417,13 @@ impl Sim {
         tor.leechers -= 1;
         tor.seeds += 1;
         self.leechers_online -= 1;
+        // Neighbours stop sending us HAVEs' worth of work: we keep no counts any more.
+        for r in self.peers[peer.index()].remotes.clone() {
+            let list = &mut self.peers[r.index()].leeching_remotes;
+            if let Some(j) = list.iter().position(|&x| x == peer) {
+                list.remove(j);
+            }
+        }
         // Seeds have nothing to trade with seeds; every other neighbour that unchoked us gets
         // its slot back at once (we want nothing more).
         let conns = self.peers[peer.index()].conns.clone();

@@ -52,6 +52,9 @@ pub struct Peer {
     /// The neighbour at the other end of each of `conns` (same positions), so a HAVE
     /// broadcast reaches neighbours without loading every connection.
     pub remotes: Vec<PeerId>,
+    /// The neighbours still leeching (a subset of `remotes`, in connection order): the only
+    /// ones a HAVE changes anything for, since seeds keep no availability counts.
+    pub leeching_remotes: Vec<PeerId>,
     /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
     /// uploads` means some unchoked neighbour is idle.
     pub uploads: u32,

@@ -213,28 +213,32 @@ impl Sim {
         }
         *copies += 1;
 
-        let remotes = std::mem::take(&mut self.peers[peer.index()].remotes);
-        for &r in &remotes {
+        let leeching = std::mem::take(&mut self.peers[peer.index()].leeching_remotes);
+        for &r in &leeching {
             self.peers[r.index()].pieces.neighbour_has(piece);
         }
-        self.peers[peer.index()].remotes = remotes;
+        self.peers[peer.index()].leeching_remotes = leeching;
 
         // Neighbours may want the new piece: idle unchoked ones can start at once, choked ones
-        // can take a free slot.
+        // can take a free slot. When every neighbour already holds it, nothing changes.
         let p = &self.peers[peer.index()];
-        if p.unchoked > p.uploads {
-            for i in 0..self.peers[peer.index()].conns.len() {
-                let Some(&c) = self.peers[peer.index()].conns.get(i) else {
-                    break;
-                };
-                let s = self.conns[c.index()].side_of(peer);
-                let dir = &self.conns[c.index()].dirs[s];
-                if !dir.choked && dir.flow.is_none() {
-                    self.try_start(now, c, s);
+        let everyone_has_it =
+            !p.pieces.is_seed() && p.pieces.availability(piece) as usize == p.conns.len();
+        if !everyone_has_it {
+            if p.unchoked > p.uploads {
+                for i in 0..self.peers[peer.index()].conns.len() {
+                    let Some(&c) = self.peers[peer.index()].conns.get(i) else {
+                        break;
+                    };
+                    let s = self.conns[c.index()].side_of(peer);
+                    let dir = &self.conns[c.index()].dirs[s];
+                    if !dir.choked && dir.flow.is_none() {
+                        self.try_start(now, c, s);
+                    }
                 }
             }
+            self.request_fill(now, peer);
         }
-        self.request_fill(now, peer);
 
         if self.peers[peer.index()].state == PeerState::Leeching
             && self.peers[peer.index()].pieces.is_seed()
