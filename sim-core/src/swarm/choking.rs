@@ -125,6 +125,17 @@ impl Sim {
                 self.unchoke(now, c, side, optimistic);
             }
         }
+        // Unchoked neighbours whose last pick found nothing get another chance each round.
+        for i in 0..self.peers[peer.index()].conns.len() {
+            let Some(&c) = self.peers[peer.index()].conns.get(i) else {
+                break;
+            };
+            let side = self.conns[c.index()].side_of(peer);
+            let dir = &self.conns[c.index()].dirs[side];
+            if !dir.choked && dir.flow.is_none() {
+                self.try_start(now, c, side);
+            }
+        }
         let next = now + self.rechoke_interval(peer);
         self.queue.schedule(next, Event::Rechoke { peer });
     }

@@ -316,10 +316,12 @@ impl Sim {
     /// Closes a connection: stops both transfers (the downloaders keep partial pieces),
     /// updates availability, slots and choker state on both sides.
     pub(super) fn disconnect(&mut self, now: SimTime, c: ConnId) {
+        // Closed first: stopping a transfer lets the downloader retry its idle connections,
+        // which must not include this one.
+        self.conns[c.index()].open = false;
         self.stop_transfer(now, c, 0, true);
         self.stop_transfer(now, c, 1, true);
-        let conn = &mut self.conns[c.index()];
-        conn.open = false;
+        let conn = &self.conns[c.index()];
         let peers = conn.peers;
         let was_unchoked = [!conn.dirs[0].choked, !conn.dirs[1].choked];
         let (pa, pb) = pair_mut(&mut self.peers, peers[0].index(), peers[1].index());
@@ -360,11 +362,12 @@ impl Sim {
         if !applies {
             return;
         }
+        // Gone before disconnecting, so no handler restarts anything for a departing peer.
+        self.peers[peer.index()].state = PeerState::Gone;
         for c in self.peers[peer.index()].conns.clone() {
             self.disconnect(now, c);
         }
         let p = &mut self.peers[peer.index()];
-        p.state = PeerState::Gone;
         p.left_at = Some(now);
         p.leave_reason = Some(reason);
         let (t, host) = (p.torrent, p.host);

@@ -114,9 +114,30 @@ impl Sim {
         d.bytes_downloaded += delivered;
         if keep_partial {
             d.pieces.abort(piece, offset + delivered);
+            // The interrupted piece is free again: an idle connection that unchoked us may
+            // fetch it now (as a client refills its request queue at once).
+            self.retry_idle_downloads(now, down);
         } else {
             d.pieces.cancel(piece);
             d.bytes_wasted += delivered;
+        }
+    }
+
+    /// Starts transfers on `down`'s inbound directions that are unchoked but idle (their
+    /// last pick found nothing, e.g. every wanted piece was in flight elsewhere).
+    pub(super) fn retry_idle_downloads(&mut self, now: SimTime, down: PeerId) {
+        if self.peers[down.index()].state != PeerState::Leeching {
+            return;
+        }
+        for i in 0..self.peers[down.index()].conns.len() {
+            let Some(&c) = self.peers[down.index()].conns.get(i) else {
+                break;
+            };
+            let inbound = 1 - self.conns[c.index()].side_of(down);
+            let dir = &self.conns[c.index()].dirs[inbound];
+            if !dir.choked && dir.flow.is_none() {
+                self.try_start(now, c, inbound);
+            }
         }
     }
 

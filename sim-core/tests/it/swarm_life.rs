@@ -163,3 +163,41 @@ fn every_client_profile_completes_a_swarm() {
         }
     }
 }
+
+/// Liveness: while a seed is online, every leecher completes, even when the peers it was
+/// downloading from leave mid-piece (the interrupted piece must be fetched elsewhere).
+#[test]
+fn every_leecher_completes_while_a_seed_stays_online() {
+    for seed in 0..16 {
+        let s = scenario(&format!(
+            r#"
+            name = "liveness"
+            seed = {seed}
+            horizon = "3h"
+            stop_when_done = true
+            [[classes]]
+            name = "homogeneous"
+            share = 1.0
+            upload = "1 MiB/s"
+            download = "8 MiB/s"
+            [[torrents]]
+            name = "file"
+            size = "24 MiB"
+            publishers = {{ count = 1, upload = "10 Mbit/s", download = "10 Mbit/s" }}
+            arrivals = {{ kind = "flash_crowd", count = 150 }}
+            seeding = {{ kind = "leave_at_once" }}
+            "#
+        ));
+        let r = run(&s);
+        let t = &r.summary.torrents[0];
+        assert_eq!(
+            t.completed_downloads, 150,
+            "seed {seed}: {} leechers stranded next to a seed",
+            t.leechers_at_end
+        );
+        assert!(
+            r.summary.sim_time_s < 3600.0,
+            "seed {seed}: the run only stopped at the horizon"
+        );
+    }
+}
