@@ -109,3 +109,19 @@ pub trait Choker: std::fmt::Debug {
 pub fn choker_for(params: &ChokerParams) -> Box<dyn Choker> {
     Box::new(ReferenceChoker::new(*params))
 }
+
+/// An interested, choked neighbour with no history, connected at time zero (test fixture).
+#[cfg(test)]
+pub(crate) fn idle_candidate(peer: u32) -> Candidate {
+    Candidate {
+        peer: PeerId(peer),
+        interested: true,
+        unchoked: false,
+        connected_at: SimTime::ZERO,
+        download_rate: 0,
+        upload_rate: 0,
+        snubbed: false,
+        last_optimistic: None,
+        last_unchoked: None,
+    }
+}

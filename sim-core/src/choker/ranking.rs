@@ -111,19 +111,7 @@ mod tests {
     use crate::rng::{Stream, stream};
     use crate::time::SimTime;
 
-    fn cand(peer: u32) -> Candidate {
-        Candidate {
-            peer: PeerId(peer),
-            interested: true,
-            unchoked: false,
-            connected_at: SimTime::ZERO,
-            download_rate: 0,
-            upload_rate: 0,
-            snubbed: false,
-            last_optimistic: None,
-            last_unchoked: None,
-        }
-    }
+    use crate::choker::idle_candidate as cand;
 
     fn ids(v: &[u32]) -> Vec<PeerId> {
         v.iter().map(|&p| PeerId(p)).collect()

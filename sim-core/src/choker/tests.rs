@@ -18,19 +18,7 @@ struct Driver {
     optimistic: Vec<PeerId>,
 }
 
-fn idle(peer: u32) -> Candidate {
-    Candidate {
-        peer: PeerId(peer),
-        interested: true,
-        unchoked: false,
-        connected_at: SimTime::ZERO,
-        download_rate: 0,
-        upload_rate: 0,
-        snubbed: false,
-        last_optimistic: None,
-        last_unchoked: None,
-    }
-}
+use crate::choker::idle_candidate as idle;
 
 fn secs(s: u64) -> SimTime {
     SimTime(s * 1_000_000)

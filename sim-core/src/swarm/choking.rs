@@ -88,6 +88,14 @@ impl Sim {
             .map(|i| p.conns[i])
     }
 
+    /// `peer` unchokes its neighbour `remote` (if still connected).
+    fn unchoke_remote(&mut self, now: SimTime, peer: PeerId, remote: PeerId, optimistic: bool) {
+        if let Some(c) = self.conn_to(peer, remote) {
+            let side = self.conns[c.index()].side_of(peer);
+            self.unchoke(now, c, side, optimistic);
+        }
+    }
+
     pub(super) fn on_rechoke(&mut self, now: SimTime, peer: PeerId) {
         if !self.peers[peer.index()].is_online() {
             return;
@@ -120,22 +128,10 @@ impl Sim {
             .map(|&r| (r, false))
             .chain(decision.optimistic.iter().map(|&r| (r, true)))
         {
-            if let Some(c) = self.conn_to(peer, remote) {
-                let side = self.conns[c.index()].side_of(peer);
-                self.unchoke(now, c, side, optimistic);
-            }
+            self.unchoke_remote(now, peer, remote, optimistic);
         }
         // Unchoked neighbours whose last pick found nothing get another chance each round.
-        for i in 0..self.peers[peer.index()].conns.len() {
-            let Some(&c) = self.peers[peer.index()].conns.get(i) else {
-                break;
-            };
-            let side = self.conns[c.index()].side_of(peer);
-            let dir = &self.conns[c.index()].dirs[side];
-            if !dir.choked && dir.flow.is_none() {
-                self.try_start(now, c, side);
-            }
-        }
+        self.retry_idle_uploads(now, peer);
         let next = now + self.rechoke_interval(peer);
         self.queue.schedule(next, Event::Rechoke { peer });
     }
@@ -156,10 +152,7 @@ impl Sim {
             .choker
             .fill_free_slots(&view, &mut self.rngs.choker);
         for remote in fill {
-            if let Some(c) = self.conn_to(peer, remote) {
-                let side = self.conns[c.index()].side_of(peer);
-                self.unchoke(now, c, side, false);
-            }
+            self.unchoke_remote(now, peer, remote, false);
         }
     }
 }

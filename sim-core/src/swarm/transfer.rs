@@ -123,6 +123,21 @@ impl Sim {
         }
     }
 
+    /// Starts transfers on `up`'s outbound directions that are unchoked but idle (the
+    /// downloader's last pick found nothing from `up`).
+    pub(super) fn retry_idle_uploads(&mut self, now: SimTime, up: PeerId) {
+        for i in 0..self.peers[up.index()].conns.len() {
+            let Some(&c) = self.peers[up.index()].conns.get(i) else {
+                break;
+            };
+            let outbound = self.conns[c.index()].side_of(up);
+            let dir = &self.conns[c.index()].dirs[outbound];
+            if !dir.choked && dir.flow.is_none() {
+                self.try_start(now, c, outbound);
+            }
+        }
+    }
+
     /// Starts transfers on `down`'s inbound directions that are unchoked but idle (their
     /// last pick found nothing, e.g. every wanted piece was in flight elsewhere).
     pub(super) fn retry_idle_downloads(&mut self, now: SimTime, down: PeerId) {
@@ -247,16 +262,7 @@ impl Sim {
             !p.pieces.is_seed() && p.pieces.availability(piece) as usize == p.conns.len();
         if !everyone_has_it {
             if p.unchoked > p.uploads {
-                for i in 0..self.peers[peer.index()].conns.len() {
-                    let Some(&c) = self.peers[peer.index()].conns.get(i) else {
-                        break;
-                    };
-                    let s = self.conns[c.index()].side_of(peer);
-                    let dir = &self.conns[c.index()].dirs[s];
-                    if !dir.choked && dir.flow.is_none() {
-                        self.try_start(now, c, s);
-                    }
-                }
+                self.retry_idle_uploads(now, peer);
             }
             self.request_fill(now, peer);
         }

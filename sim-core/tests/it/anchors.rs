@@ -1,6 +1,6 @@
 //! Closed-form anchors: Kumar–Ross, Qiu–Srikant, Little's law.
 
-use super::{run, scenario, series_mean};
+use super::{homogeneous_flash_crowd, run, scenario, series_mean};
 
 /// Homogeneous flash crowd: N leechers of upload u join at once; one seed of upload u_s.
 /// Kumar & Ross: no schedule can finish before T_min = max(F/u_s, F/d, N·F/(u_s + N·u)).
@@ -13,25 +13,7 @@ fn kumar_ross_flash_crowd_never_beats_the_bound_and_stays_within_2x() {
     let us = 1_250_000.0; // 10 Mbit/s
     let t_min = (f / us).max(f / d).max(n * f / (us + n * u));
     for seed in [1, 2, 3] {
-        let s = scenario(&format!(
-            r#"
-            name = "kumar-ross"
-            seed = {seed}
-            horizon = "2h"
-            stop_when_done = true
-            [[classes]]
-            name = "homogeneous"
-            share = 1.0
-            upload = "1 MiB/s"
-            download = "8 MiB/s"
-            [[torrents]]
-            name = "file"
-            size = "50 MiB"
-            publishers = {{ count = 1, upload = "10 Mbit/s", download = "10 Mbit/s" }}
-            arrivals = {{ kind = "flash_crowd", count = 300 }}
-            seeding = {{ kind = "leave_at_once" }}
-            "#
-        ));
+        let s = homogeneous_flash_crowd(seed, 300, "50 MiB");
         let r = run(&s);
         let t = &r.summary.torrents[0];
         assert_eq!(t.completed_downloads, 300, "seed {seed}");

@@ -20,6 +20,30 @@ pub fn scenario(text: &str) -> Scenario {
     s
 }
 
+/// A homogeneous flash crowd: `count` leechers (1 MiB/s up, 8 MiB/s down) join at once, one
+/// 10 Mbit/s publisher stays, leechers leave when done, the run stops when all are done.
+pub fn homogeneous_flash_crowd(seed: u64, count: u32, size: &str) -> Scenario {
+    scenario(&format!(
+        r#"
+        name = "flash"
+        seed = {seed}
+        horizon = "3h"
+        stop_when_done = true
+        [[classes]]
+        name = "homogeneous"
+        share = 1.0
+        upload = "1 MiB/s"
+        download = "8 MiB/s"
+        [[torrents]]
+        name = "file"
+        size = "{size}"
+        publishers = {{ count = 1, upload = "10 Mbit/s", download = "10 Mbit/s" }}
+        arrivals = {{ kind = "flash_crowd", count = {count} }}
+        seeding = {{ kind = "leave_at_once" }}
+        "#
+    ))
+}
+
 pub fn run(s: &Scenario) -> Report {
     Sim::new(s).run()
 }

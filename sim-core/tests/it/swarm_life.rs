@@ -1,6 +1,6 @@
 //! Whole-swarm behaviour: longevity, seeding, aborts, multi-torrent hosts, client profiles.
 
-use super::{run, scenario};
+use super::{homogeneous_flash_crowd, run, scenario};
 
 fn decaying(publisher: &str, seeding: &str) -> String {
     format!(
@@ -169,25 +169,7 @@ fn every_client_profile_completes_a_swarm() {
 #[test]
 fn every_leecher_completes_while_a_seed_stays_online() {
     for seed in 0..16 {
-        let s = scenario(&format!(
-            r#"
-            name = "liveness"
-            seed = {seed}
-            horizon = "3h"
-            stop_when_done = true
-            [[classes]]
-            name = "homogeneous"
-            share = 1.0
-            upload = "1 MiB/s"
-            download = "8 MiB/s"
-            [[torrents]]
-            name = "file"
-            size = "24 MiB"
-            publishers = {{ count = 1, upload = "10 Mbit/s", download = "10 Mbit/s" }}
-            arrivals = {{ kind = "flash_crowd", count = 150 }}
-            seeding = {{ kind = "leave_at_once" }}
-            "#
-        ));
+        let s = homogeneous_flash_crowd(seed, 150, "24 MiB");
         let r = run(&s);
         let t = &r.summary.torrents[0];
         assert_eq!(
