@@ -27,14 +27,11 @@ pub enum CommandError {
 
 /// Loads, runs and writes one scenario; returns the output directory.
 pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
-    let mut overrides = req.overrides.clone();
+    let mut scenario = load_scenario(&req.scenario, &req.overrides)?;
+    // Set after loading: TOML integers stop at i64::MAX, seeds go to u64::MAX.
     if let Some(seed) = req.seed {
-        overrides.push(Override {
-            path: "seed".into(),
-            value: toml::Value::Integer(seed as i64),
-        });
+        scenario.seed = seed;
     }
-    let scenario = load_scenario(&req.scenario, &overrides)?;
     let out = req
         .out
         .clone()

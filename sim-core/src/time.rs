@@ -49,13 +49,17 @@ impl SimDuration {
         SimDuration(ms * 1_000)
     }
 
-    /// Rounds a non-negative number of seconds to the nearest microsecond.
+    /// Rounds a non-negative number of seconds to the nearest microsecond; durations beyond
+    /// the representable range (including +∞, e.g. a heavy-tailed draw) saturate to the
+    /// largest one, which lies past every horizon.
     pub fn from_secs_f64(s: f64) -> Self {
-        debug_assert!(
-            s >= 0.0 && s.is_finite(),
-            "duration must be finite and non-negative: {s}"
-        );
-        SimDuration((s * MICROS_PER_SECOND as f64).round() as u64)
+        debug_assert!(s >= 0.0, "duration must be non-negative: {s}");
+        let micros = s * MICROS_PER_SECOND as f64;
+        if micros >= u64::MAX as f64 {
+            SimDuration(u64::MAX)
+        } else {
+            SimDuration(micros.round() as u64)
+        }
     }
 
     pub fn as_secs_f64(self) -> f64 {

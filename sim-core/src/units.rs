@@ -133,7 +133,13 @@ impl Duration {
                     "\"{text}\" has no valid duration unit; allowed units: {DURATION_UNITS_HELP}"
                 ));
             };
-            total += (value * micros as f64).round() as u128;
+            let term = (value * micros as f64).round();
+            if term > u64::MAX as f64 {
+                return Err(format!("\"{text}\" is too long"));
+            }
+            total = total
+                .checked_add(term as u128)
+                .ok_or_else(|| format!("\"{text}\" is too long"))?;
             rest = after[unit.len()..].trim_start();
         }
         u64::try_from(total)
@@ -305,6 +311,13 @@ mod tests {
         );
         assert!(Bytes::parse("-5 MiB").unwrap_err().contains("negative"));
         assert!(Duration::parse("").is_err());
+        let huge = format!("1{}d 1s", "0".repeat(40));
+        assert!(Duration::parse(&huge).unwrap_err().contains("too long"));
+        assert!(
+            Duration::parse("213503982d 213503982d")
+                .unwrap_err()
+                .contains("too long")
+        );
         assert!(Bytes::parse("KiB").is_err());
     }
 

@@ -207,3 +207,36 @@ fn bad_overrides_are_input_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn values_too_large_for_the_engine_are_input_errors() {
+    rejects(
+        &SMALL.replace(
+            "horizon = \"30min\"",
+            "horizon = \"30min\"\nsample_interval = \"1us\"",
+        ),
+        &["sample_interval", "samples"],
+    );
+    rejects(
+        &SMALL.replace("count = 20", "count = 4000000000"),
+        &["torrents[0].arrivals", "arrivals"],
+    );
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[client.choker]\nregular_slots = 4294967295",
+        ),
+        &["regular_slots", "at most 254"],
+    );
+    rejects(
+        &SMALL.replace("\"30min\"", &format!("\"1{}d\"", "0".repeat(40))),
+        &["horizon", "too long"],
+    );
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[tracker]\nmax_connections = 300",
+        ),
+        &["max_connections", "254"],
+    );
+}

@@ -123,3 +123,23 @@ fn show_config_prints_every_default_and_round_trips() {
     );
     assert_eq!(String::from_utf8(again.stdout).unwrap(), text);
 }
+
+#[test]
+fn any_u64_seed_is_accepted() {
+    let dir = temp_dir("seed");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    let o = tokenswarm(
+        &[
+            "run",
+            "s.toml",
+            "--seed",
+            "18446744073709551615",
+            "--out",
+            "r",
+        ],
+        &dir,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary = std::fs::read_to_string(dir.join("r/summary.json")).unwrap();
+    assert!(summary.contains("18446744073709551615"), "{summary}");
+}

@@ -39,8 +39,9 @@ pub struct Candidate {
     pub download_rate: u64,
     /// Bytes/s we sent to it, averaged over `rate_window`.
     pub upload_rate: u64,
-    /// It sent us nothing for `snub_time` while we were interested in it. Only matters while
-    /// we are leeching: a snubbing peer gets no regular slot, only optimistic ones.
+    /// It sent us nothing for `snub_time` (mainline's rule: counted from the connection or
+    /// the last data, whatever our interest). Only matters while we are leeching: snubbing
+    /// peers are ranked after all others for regular slots.
     pub snubbed: bool,
     /// When its most recent optimistic unchoke began (`None` = never optimistically unchoked).
     pub last_optimistic: Option<SimTime>,

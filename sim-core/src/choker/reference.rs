@@ -14,9 +14,11 @@ use crate::rng::SimRng;
 use crate::time::SimDuration;
 
 /// The reference choker. At each rechoke:
-/// 1. **Regular slots**: the eligible candidates (interested and, while leeching, not
-///    snubbed) are ranked by [`ranking::rank`] (leeching: download rate; seeding: upload rate
-///    or round robin per `seed_ranking`) and the best `regular_slots` are unchoked.
+/// 1. **Regular slots**: the interested candidates are ranked by [`ranking::rank`]
+///    (leeching: download rate; seeding: upload rate or round robin per `seed_ranking`) and
+///    the best `regular_slots` are unchoked. While leeching, snubbing peers come after all
+///    others (mainline keeps them out of its rate-ranked set but still uses them to fill
+///    slots nobody else wants).
 /// 2. **Optimistic slots**: on rechokes number 0, k, 2k, … (k = `optimistic_interval /
 ///    rechoke_interval`, at least 1) all optimistic slots rotate. On other rechokes a current
 ///    optimistic peer keeps its slot unless it left, lost interest or was just given a
@@ -78,9 +80,17 @@ impl ReferenceChoker {
         }
     }
 
-    /// May `c` hold a regular slot? Interested, and not snubbing us while we leech.
-    fn eligible(c: &Candidate, seeding: bool) -> bool {
-        c.interested && (seeding || !c.snubbed)
+    /// Ranks the interested candidates of `pool` for regular slots, best first: those not
+    /// snubbing us (every one when seeding), then, while leeching, the snubbing ones.
+    fn rank_regular(&self, pool: &[&Candidate], seeding: bool, rng: &mut SimRng) -> Vec<PeerId> {
+        let (preferred, snubbing): (Vec<&Candidate>, Vec<&Candidate>) = pool
+            .iter()
+            .copied()
+            .filter(|c| c.interested)
+            .partition(|c| seeding || !c.snubbed);
+        let mut ranked = self.rank(&preferred, seeding, rng);
+        ranked.extend(self.rank(&snubbing, seeding, rng));
+        ranked
     }
 
     fn is_optimistic(&self, peer: PeerId) -> bool {
@@ -115,12 +125,8 @@ impl ReferenceChoker {
 
 impl Choker for ReferenceChoker {
     fn rechoke(&mut self, view: &ChokeView, rng: &mut SimRng) -> ChokeDecision {
-        let eligible: Vec<&Candidate> = view
-            .candidates
-            .iter()
-            .filter(|c| Self::eligible(c, view.seeding))
-            .collect();
-        let mut regular = self.rank(&eligible, view.seeding, rng);
+        let all: Vec<&Candidate> = view.candidates.iter().collect();
+        let mut regular = self.rank_regular(&all, view.seeding, rng);
         regular.truncate(self.params.regular_slots as usize);
 
         let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
@@ -173,12 +179,8 @@ impl Choker for ReferenceChoker {
         if free == 0 {
             return Vec::new();
         }
-        let pool: Vec<&Candidate> = view
-            .candidates
-            .iter()
-            .filter(|c| !c.unchoked && Self::eligible(c, view.seeding))
-            .collect();
-        let mut best = self.rank(&pool, view.seeding, rng);
+        let pool: Vec<&Candidate> = view.candidates.iter().filter(|c| !c.unchoked).collect();
+        let mut best = self.rank_regular(&pool, view.seeding, rng);
         best.truncate(free);
         self.filled.extend(&best);
         best

@@ -254,22 +254,34 @@ fn decision_does_not_depend_on_candidate_order() {
 }
 
 #[test]
-fn snubbed_peers_get_only_optimistic_slots_while_leeching() {
-    let mut d = Driver::new(ClientProfile::Bep3.defaults(), 5, 2);
+fn snubbing_peers_rank_after_all_others_while_leeching() {
+    // Peers 0..=3 send to us (rates 0..300); 4..=6 are faster on paper but snub us.
+    let mut d = Driver::new(ClientProfile::Bep3.defaults(), 7, 2);
     for c in &mut d.cands {
         c.download_rate = 100 * u64::from(c.peer.0);
         c.upload_rate = 100 * u64::from(c.peer.0);
-        c.snubbed = c.peer.0 >= 2;
+        c.snubbed = c.peer.0 >= 4;
     }
     for _ in 0..10 {
         let dec = d.step();
-        assert_eq!(dec.regular, ids(&[1, 0]));
+        assert_eq!(
+            dec.regular,
+            ids(&[3, 2, 1]),
+            "snubbing peers lose to every other"
+        );
         assert_eq!(dec.optimistic.len(), 1);
-        assert!(dec.optimistic[0].0 >= 2, "{dec:?}");
     }
-    assert!(d.fill().is_empty(), "a free slot went to a snubbed peer");
+    // With two peers not snubbing left, the third regular slot goes to the best snubbing one
+    // (mainline fills slots nobody else wants).
+    for c in &mut d.cands {
+        if c.peer.0 == 2 || c.peer.0 == 3 {
+            c.interested = false;
+        }
+    }
+    assert_eq!(d.step().regular, ids(&[1, 0, 6]));
+    // Seeds ignore snubbing.
     d.seeding = true;
-    assert_eq!(d.step().regular, ids(&[4, 3, 2]));
+    assert_eq!(d.step().regular, ids(&[6, 5, 4]));
 }
 
 #[test]

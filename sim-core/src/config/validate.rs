@@ -49,6 +49,24 @@ pub const MAX_RATE_WINDOW_RECHOKES: u32 = 4;
 /// `picker::counts`), and real clients keep far fewer (50 per torrent is typical).
 pub const MAX_CONNECTIONS: u32 = 254;
 
+/// Most time-series samples per run (each holds a few rows per torrent).
+pub const MAX_SAMPLES: u64 = 1_000_000;
+
+/// Most expected arrivals per torrent (each is a peer with per-piece state).
+pub const MAX_ARRIVALS: u32 = 10_000_000;
+
+/// Expected number of arrivals of a process over `horizon_s` seconds.
+fn expected_arrivals(a: &ArrivalConfig, horizon_s: f64) -> f64 {
+    match a {
+        ArrivalConfig::FlashCrowd { count, .. } => f64::from(*count),
+        ArrivalConfig::Poisson { rate_per_s, until } => {
+            rate_per_s * until.map_or(horizon_s, |u| u.as_secs_f64())
+        }
+        ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => lambda0_per_s * tau.as_secs_f64(),
+        ArrivalConfig::Trace { times, .. } => times.len() as f64,
+    }
+}
+
 /// Pieces per torrent above this are refused (bitfields and pickers are per peer).
 pub const MAX_PIECES: u32 = 1 << 20;
 
@@ -60,6 +78,16 @@ impl Scenario {
         }
         positive_duration("horizon".into(), self.horizon)?;
         positive_duration("sample_interval".into(), self.sample_interval)?;
+        let samples = self.horizon.0.as_micros() / self.sample_interval.0.as_micros();
+        if samples > MAX_SAMPLES {
+            return Err(err(
+                "sample_interval",
+                format!(
+                    "gives {samples} samples over the horizon {}; at most {MAX_SAMPLES} are allowed (use a longer interval)",
+                    self.horizon
+                ),
+            ));
+        }
         validate_client("client", &self.client)?;
         let t = &self.tracker;
         if t.numwant == 0 {
@@ -120,6 +148,15 @@ impl Scenario {
                 ));
             }
             validate_arrivals(&f("arrivals"), &tor.arrivals)?;
+            let expected = expected_arrivals(&tor.arrivals, self.horizon.as_secs_f64());
+            if expected > MAX_ARRIVALS as f64 {
+                return Err(err(
+                    f("arrivals"),
+                    format!(
+                        "expects about {expected:.0} arrivals; at most {MAX_ARRIVALS} per torrent are allowed"
+                    ),
+                ));
+            }
             validate_seeding(&f("seeding"), &tor.seeding)?;
             if let Some(a) = &tor.abort {
                 positive_duration(f("abort.mean"), a.mean)?;
@@ -174,6 +211,17 @@ impl Scenario {
 fn validate_client(prefix: &str, client: &ClientConfig) -> Result<(), ConfigError> {
     let p = client.choker.params();
     let f = |name: &str| format!("{prefix}.choker.{name}");
+    for (name, slots) in [
+        ("regular_slots", p.regular_slots),
+        ("optimistic_slots", p.optimistic_slots),
+    ] {
+        if slots > MAX_CONNECTIONS {
+            return Err(err(
+                f(name),
+                format!("must be at most {MAX_CONNECTIONS} (the connection limit), got {slots}"),
+            ));
+        }
+    }
     if p.regular_slots + p.optimistic_slots == 0 {
         return Err(err(
             f("regular_slots"),

@@ -228,9 +228,11 @@ impl Sim {
             }
         }
         let max = tracker.max_connections as usize;
-        let mut initiated = 0;
+        // Mainline stops initiating once it holds `max_initiate` connections in all; the rest
+        // of `max_connections` is for peers connecting to it.
+        let initiate_up_to = (tracker.max_initiate as usize).min(max);
         for m in reply {
-            if self.peers[peer.index()].conns.len() >= max || initiated >= tracker.max_initiate {
+            if self.peers[peer.index()].conns.len() >= initiate_up_to {
                 break;
             }
             let (me, them) = (&self.peers[peer.index()], &self.peers[m.index()]);
@@ -239,12 +241,18 @@ impl Sim {
                 continue;
             }
             self.connect(now, peer, m);
-            initiated += 1;
         }
         let p = &mut self.peers[peer.index()];
         p.last_announce = Some(now);
         p.announce_gen += 1;
-        p.next_announce = now + tracker.announce_interval.0;
+        // A peer still short of `min_peers` asks again as soon as it may.
+        let lonely = p.conns.len() < tracker.min_peers as usize;
+        let wait = if lonely {
+            tracker.min_announce_interval.0
+        } else {
+            tracker.announce_interval.0
+        };
+        p.next_announce = now + wait;
         let event = Event::Announce {
             peer,
             generation: p.announce_gen,

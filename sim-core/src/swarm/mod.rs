@@ -238,6 +238,16 @@ impl Sim {
     /// [`Sim::step`] returned false; [`Sim::run`] does both.
     pub fn finish(mut self) -> Report {
         let end = self.stopped_early.unwrap_or(self.horizon);
+        // Transfers still running at the end have moved bytes that no completion counted.
+        for conn in self.conns.iter().filter(|c| c.open) {
+            for side in 0..2 {
+                if let Some(flow) = conn.dirs[side].flow {
+                    let moved = self.net.delivered(end, flow);
+                    self.peers[conn.peers[side].index()].bytes_uploaded += moved;
+                    self.peers[conn.peers[1 - side].index()].bytes_downloaded += moved;
+                }
+            }
+        }
         if self.recorder.last_sample() != Some(end) {
             self.recorder.sample(end, &self.torrents);
         }

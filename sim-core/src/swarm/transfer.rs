@@ -166,7 +166,7 @@ impl Sim {
         let conn = &mut self.conns[c.index()];
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let dir = &mut conn.dirs[side];
-        let piece = dir.piece;
+        let (piece, offset) = (dir.piece, dir.piece_offset);
         let bytes = self.net.delivered(now, flow);
         debug_assert_eq!(dir.flow, Some(flow), "flow owner and direction agree");
         // The flow stays allocated in the network (and counted in `uploads`) while this
@@ -177,6 +177,9 @@ impl Sim {
         self.peers[up.index()].bytes_uploaded += bytes;
         let d = &mut self.peers[down.index()];
         d.bytes_downloaded += bytes;
+        // Bytes kept from an interrupted copy beyond what this copy started from were fetched
+        // twice (an endgame duplicate, or a restart before the partial was kept).
+        d.bytes_wasted += d.pieces.partial_bytes(piece).saturating_sub(offset);
         // Other connections download the same piece only in endgame; look for them only then.
         let duplicated = d.pieces.downloaders(piece) > 1;
         let newly = d.pieces.complete(piece);
@@ -309,8 +312,9 @@ impl Sim {
     /// Schedules a `FillSlots` for `peer` (once) if it has fewer unchoked neighbours than slots.
     pub(super) fn request_fill(&mut self, now: SimTime, peer: PeerId) {
         let p = &mut self.peers[peer.index()];
-        let slots = p.choker_params.regular_slots + p.choker_params.optimistic_slots;
-        if p.fill_pending || !p.is_online() || p.unchoked >= slots {
+        let slots =
+            u64::from(p.choker_params.regular_slots) + u64::from(p.choker_params.optimistic_slots);
+        if p.fill_pending || !p.is_online() || u64::from(p.unchoked) >= slots {
             return;
         }
         p.fill_pending = true;

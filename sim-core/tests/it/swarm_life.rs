@@ -183,3 +183,45 @@ fn every_leecher_completes_while_a_seed_stays_online() {
         );
     }
 }
+
+/// Bytes of transfers still running when the run ends are counted (up to the end).
+#[test]
+fn bytes_in_flight_at_the_horizon_are_counted() {
+    let r = run(&scenario(
+        r#"
+        name = "horizon-bytes"
+        horizon = "60s"
+        [[classes]]
+        name = "peer"
+        share = 1.0
+        upload = "1 MiB/s"
+        download = "8 MiB/s"
+        [[torrents]]
+        name = "big-piece"
+        size = "100 MiB"
+        piece_size = "100 MiB"
+        publishers = { count = 1, upload = "1 MiB/s", download = "1 MiB/s" }
+        arrivals = { kind = "flash_crowd", count = 1 }
+        seeding = { kind = "forever" }
+        "#,
+    ));
+    let leecher = r
+        .peers
+        .iter()
+        .find(|p| p.class == "peer")
+        .expect("one leecher");
+    let publisher = r
+        .peers
+        .iter()
+        .find(|p| p.class == "publisher")
+        .expect("one publisher");
+    let mib = 1024.0 * 1024.0;
+    let got = leecher.bytes_downloaded as f64 / mib;
+    // Connected after the first rechoke-free fill at t = 0, so ~60 s at 1 MiB/s.
+    assert!(
+        (55.0..=60.0).contains(&got),
+        "{got} MiB downloaded by the horizon"
+    );
+    assert_eq!(leecher.bytes_downloaded, publisher.bytes_uploaded);
+    assert_eq!(leecher.completed_s, None);
+}
