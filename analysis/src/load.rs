@@ -6,7 +6,7 @@
 use crate::error::InputError;
 use sim_core::config::{ArrivalConfig, Scenario};
 use sim_core::units::Duration;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// One `--set path=value` override.
 #[derive(Clone, Debug, PartialEq)]
@@ -197,11 +197,6 @@ pub fn read_trace(path: &Path, field: &str) -> Result<Vec<Duration>, InputError>
         ));
     }
     Ok(times)
-}
-
-/// The scenario file a relative trace path would resolve against (for messages).
-pub fn scenario_dir(path: &Path) -> PathBuf {
-    path.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 #[cfg(test)]

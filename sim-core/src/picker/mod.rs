@@ -135,36 +135,28 @@ impl PeerPieces {
     /// A neighbour connected: count its bitfield. O(pieces it holds + pieces/64); a full
     /// bitfield (a seed) costs one linear pass. No-op for a seed.
     pub fn add_neighbour(&mut self, remote: &PieceSet) {
-        debug_assert_eq!(
-            remote.len(),
-            self.num_pieces(),
-            "bitfield of another torrent"
-        );
-        let Some(c) = &mut self.counts else { return };
-        if remote.is_full() {
-            c.inc_all();
-        } else {
-            for p in remote.iter() {
-                c.inc(p);
-            }
-        }
+        self.count_bitfield(remote, true);
     }
 
     /// A neighbour disconnected: uncount the bitfield it has now (the one we were kept in sync
     /// with through [`Self::neighbour_has`]). Cost as [`Self::add_neighbour`]. No-op for a seed.
     pub fn remove_neighbour(&mut self, remote: &PieceSet) {
+        self.count_bitfield(remote, false);
+    }
+
+    /// Adds (`add`) or removes one holder for every piece of `remote`.
+    fn count_bitfield(&mut self, remote: &PieceSet, add: bool) {
         debug_assert_eq!(
             remote.len(),
             self.num_pieces(),
             "bitfield of another torrent"
         );
         let Some(c) = &mut self.counts else { return };
-        if remote.is_full() {
-            c.dec_all();
-        } else {
-            for p in remote.iter() {
-                c.dec(p);
-            }
+        match (remote.is_full(), add) {
+            (true, true) => c.inc_all(),
+            (true, false) => c.dec_all(),
+            (false, true) => remote.iter().for_each(|p| c.inc(p)),
+            (false, false) => remote.iter().for_each(|p| c.dec(p)),
         }
     }
 

@@ -1,7 +1,7 @@
 //! Applying the choker: building its view of a peer's neighbours (rates over the window,
 //! snubbing, optimistic history) and carrying out its decisions.
 
-use super::state::{MAX_RATE_SAMPLES, PeerState, rate_over, rate_window_samples};
+use super::state::{PeerState, rate_over, rate_window_samples};
 use super::{Event, Sim};
 use crate::choker::{Candidate, ChokeView};
 use crate::ids::{ConnId, PeerId};
@@ -74,7 +74,6 @@ impl Sim {
             p.rate_sample_times[slot] = now;
             p.rechokes += 1;
         }
-        debug_assert!(k <= MAX_RATE_SAMPLES);
         out
     }
 
@@ -86,6 +85,14 @@ impl Sim {
             .iter()
             .position(|&r| r == remote)
             .map(|i| p.conns[i])
+    }
+
+    /// `peer` chokes its neighbour `remote` (if still connected).
+    fn choke_remote(&mut self, now: SimTime, peer: PeerId, remote: PeerId) {
+        if let Some(c) = self.conn_to(peer, remote) {
+            let side = self.conns[c.index()].side_of(peer);
+            self.choke(now, c, side);
+        }
     }
 
     /// `peer` unchokes its neighbour `remote` (if still connected).
@@ -114,12 +121,8 @@ impl Sim {
         for cand in &candidates {
             let keep =
                 decision.regular.contains(&cand.peer) || decision.optimistic.contains(&cand.peer);
-            if cand.unchoked
-                && !keep
-                && let Some(c) = self.conn_to(peer, cand.peer)
-            {
-                let side = self.conns[c.index()].side_of(peer);
-                self.choke(now, c, side);
+            if cand.unchoked && !keep {
+                self.choke_remote(now, peer, cand.peer);
             }
         }
         for (remote, optimistic) in decision

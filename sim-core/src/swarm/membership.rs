@@ -13,12 +13,12 @@ use rand_distr::{Distribution, Exp, LogNormal};
 impl Sim {
     pub(super) fn on_release(&mut self, now: SimTime, t: TorrentId) {
         self.torrents[t.index()].released = true;
-        let cfg = self.scenario.torrents[t.index()].clone();
-        for _ in 0..cfg.publishers.count {
-            let host = self.add_host(None, cfg.publishers.upload.0, cfg.publishers.download.0);
+        let publishers = self.scenario.torrents[t.index()].publishers;
+        for _ in 0..publishers.count {
+            let host = self.add_host(None, publishers.upload.0, publishers.download.0);
             let client = self.scenario.client.clone();
             let peer = self.add_peer(now, host, t, true, &client);
-            if let Some(after) = cfg.publishers.leave_after {
+            if let Some(after) = publishers.leave_after {
                 self.queue.schedule(
                     now + after.0,
                     Event::Leave {

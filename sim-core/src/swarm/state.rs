@@ -100,8 +100,6 @@ pub struct Direction {
     pub piece: u32,
     /// Bytes of `piece` the downloader already had when this transfer started.
     pub piece_offset: u64,
-    /// The transfer in progress is an endgame duplicate.
-    pub endgame: bool,
     /// Bytes delivered by finished or interrupted transfers (in-flight progress excluded).
     pub delivered: u64,
     /// When the downloader last received data here (connection time until the first).
@@ -125,7 +123,6 @@ impl Direction {
             flow: None,
             piece: 0,
             piece_offset: 0,
-            endgame: false,
             delivered: 0,
             last_data_at: now,
             last_optimistic: SimTime::NEVER,

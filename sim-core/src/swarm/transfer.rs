@@ -39,7 +39,7 @@ impl Sim {
             return false;
         }
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
-        let Some((piece, endgame)) = self.pick(up, down) else {
+        let Some(piece) = self.pick(up, down) else {
             if !self.interested(up, down) {
                 self.choke(now, c, side);
             }
@@ -56,12 +56,11 @@ impl Sim {
         dir.flow = Some(flow);
         dir.piece = piece;
         dir.piece_offset = offset;
-        dir.endgame = endgame;
         true
     }
 
-    /// The downloader's next piece from `up`, with whether it is an endgame duplicate.
-    fn pick(&mut self, up: PeerId, down: PeerId) -> Option<(u32, bool)> {
+    /// The downloader's next piece from `up` (an endgame duplicate or not).
+    fn pick(&mut self, up: PeerId, down: PeerId) -> Option<u32> {
         let (u, d) = pair_mut(&mut self.peers, up.index(), down.index());
         let pick = d.pieces.pick(
             &d.picker,
@@ -69,7 +68,7 @@ impl Sim {
             u.pieces.have_list(),
             &mut self.rngs.picker,
         )?;
-        Some((pick.piece, pick.endgame))
+        Some(pick.piece)
     }
 
     /// Marks `piece` in flight at `down`; returns the bytes it already holds of it.
@@ -215,7 +214,7 @@ impl Sim {
             None
         };
         match next {
-            Some((next_piece, endgame)) => {
+            Some(next_piece) => {
                 let offset = self.begin_piece(down, next_piece);
                 let bytes = self.piece_bytes(down, next_piece) - offset;
                 self.net.restart(now, flow, bytes);
@@ -223,7 +222,6 @@ impl Sim {
                 dir.flow = Some(flow);
                 dir.piece = next_piece;
                 dir.piece_offset = offset;
-                dir.endgame = endgame;
             }
             None => {
                 self.net.stop(now, flow);
