@@ -52,7 +52,7 @@ pub fn write_run(
     report: &Report,
     manifest: &Manifest,
 ) -> anyhow::Result<()> {
-    let files: Vec<(&str, String)> = vec![
+    let mut files: Vec<(&str, String)> = vec![
         (
             "manifest.json",
             serde_json::to_string_pretty(manifest)? + "\n",
@@ -66,6 +66,10 @@ pub fn write_run(
         ("peers.csv", to_csv(&report.peers)?),
         ("series.csv", to_csv(&report.series)?),
     ];
+    if let Some(econ) = &report.economy {
+        files.push(("balances.csv", to_csv(&econ.balances)?));
+        files.push(("journal.csv", to_csv(&econ.journal)?));
+    }
     write_atomically(dir, &files)
 }
 

@@ -43,3 +43,7 @@ dense_id!(
     /// A bandwidth class of the population.
     ClassId
 );
+dense_id!(
+    /// A payment channel (and its escrow account) between a buyer and a seller peer.
+    ChannelId
+);

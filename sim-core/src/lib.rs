@@ -33,6 +33,7 @@ pub mod arrivals;
 pub mod bandwidth;
 pub mod choker;
 pub mod config;
+pub mod economy;
 pub mod ids;
 pub mod metrics;
 pub mod picker;

@@ -6,13 +6,14 @@ use crate::config::Scenario;
 use crate::swarm::TorrentState;
 use crate::time::SimTime;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One sampled value, in tidy (long) form.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeriesRow {
     pub time_s: f64,
     pub torrent: String,
-    pub metric: &'static str,
+    pub metric: Cow<'static, str>,
     pub value: f64,
 }
 
@@ -32,6 +33,24 @@ pub const SERIES_METRICS: &[(&str, &str)] = &[
         "copies of the rarest piece among online peers",
     ),
     ("pieces_without_copy", "pieces no online peer holds"),
+];
+
+/// Run-wide economic metrics of the time series (torrent column `*`), with their meaning.
+/// Balances also appear per group as `balance_mean_tokens.class.<class>` and
+/// `balance_mean_tokens.strategy.<strategy>` (mean gross holdings of the group's hosts).
+pub const ECONOMY_SERIES_METRICS: &[(&str, &str)] = &[
+    ("token_supply", "tokens minted minus burned"),
+    ("escrow_tokens", "tokens held in channel escrows"),
+    ("treasury_tokens", "tokens held by the treasury"),
+    (
+        "traded_volume_tokens",
+        "tokens paid for delivered pieces so far",
+    ),
+    ("paid_pieces", "pieces paid for so far"),
+    (
+        "price_per_mib",
+        "mean price per MiB of the pieces paid for since the previous sample (absent if none)",
+    ),
 ];
 
 /// Collects time-series samples during a run.
@@ -71,11 +90,21 @@ impl Recorder {
                 self.rows.push(SeriesRow {
                     time_s,
                     torrent: name.clone(),
-                    metric,
+                    metric: Cow::Borrowed(metric),
                     value,
                 });
             }
         }
+    }
+
+    /// Appends one run-wide value (torrent column `*`), e.g. an economic metric.
+    pub(crate) fn push_global(&mut self, now: SimTime, metric: Cow<'static, str>, value: f64) {
+        self.rows.push(SeriesRow {
+            time_s: now.as_secs_f64(),
+            torrent: "*".to_string(),
+            metric,
+            value,
+        });
     }
 
     pub fn last_sample(&self) -> Option<SimTime> {

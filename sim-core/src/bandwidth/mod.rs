@@ -288,6 +288,13 @@ impl FlowNetwork {
     }
 
     /// Upload share each flow from `host` gets with the current count.
+    /// The rate a new flow from `from` to `to` would get if started now (one more flow on
+    /// each side). Cost O(1).
+    pub fn rate_if_started(&self, from: HostId, to: HostId) -> u64 {
+        let (u, d) = (&self.hosts[from.index()], &self.hosts[to.index()]);
+        share(u.up, u.uploads.len() + 1).min(share(d.down, d.downloads.len() + 1))
+    }
+
     fn up_share(&self, host: HostId) -> u64 {
         let h = &self.hosts[host.index()];
         share(h.up, h.uploads.len())

@@ -58,6 +58,10 @@ pub struct ChokeView<'a> {
     /// The choking peer has every piece (ranks by what it sends, ignores snubbing).
     pub seeding: bool,
     pub candidates: &'a [Candidate],
+    /// Regular slots the engine already gave away for this rechoke (paid slots sold at
+    /// auction); their holders are not among the candidates. Only [`Choker::rechoke`] reads
+    /// it; between rechokes paid holders appear as unchoked candidates and count as used.
+    pub reserved_slots: u32,
 }
 
 /// The outcome of a rechoke: unchoke exactly these peers, choke every other neighbour.

@@ -127,7 +127,11 @@ impl Choker for ReferenceChoker {
     fn rechoke(&mut self, view: &ChokeView, rng: &mut SimRng) -> ChokeDecision {
         let all: Vec<&Candidate> = view.candidates.iter().collect();
         let mut regular = self.rank_regular(&all, view.seeding, rng);
-        regular.truncate(self.params.regular_slots as usize);
+        regular.truncate(
+            self.params
+                .regular_slots
+                .saturating_sub(view.reserved_slots) as usize,
+        );
 
         let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
         let previous = std::mem::take(&mut self.optimistic);

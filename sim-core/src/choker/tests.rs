@@ -62,6 +62,7 @@ impl Driver {
             now: self.now,
             seeding: self.seeding,
             candidates: &self.cands,
+            reserved_slots: 0,
         };
         f(self.choker.as_mut(), &view, &mut self.rng)
     }
@@ -313,6 +314,7 @@ fn weighted_random_favours_young_connections_threefold() {
         now: secs(100),
         seeding: false,
         candidates: &cands,
+        reserved_slots: 0,
     };
     let mut rng = stream(11, Stream::Choker);
     let (mut young, mut old) = (0u32, 0u32);

@@ -5,13 +5,19 @@
 //! the field and what is allowed. The engine trusts a validated scenario.
 
 mod client;
+mod economy;
 mod population;
 mod torrent;
 mod validate;
+mod validate_economy;
 
 pub use client::{
     ChokerConfig, ChokerParams, ClientConfig, ClientProfile, OptimisticRule, PickerConfig,
     PickerKind, SeedRanking, TrackerConfig,
+};
+pub use economy::{
+    BiddingConfig, ChannelConfig, Clearing, EconomyConfig, FaucetConfig, FeeSink, PricingConfig,
+    ScarcityMeasure, StrategyConfig, TokenDist,
 };
 pub use population::{BandwidthClass, PopulationConfig};
 pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};
@@ -51,6 +57,9 @@ pub struct Scenario {
     pub classes: Vec<BandwidthClass>,
     /// The catalog: one swarm per torrent.
     pub torrents: Vec<TorrentConfig>,
+    /// The token economy; absent = barter only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub economy: Option<EconomyConfig>,
 }
 
 fn default_seed() -> u64 {

@@ -124,6 +124,21 @@ pub enum SeedingTime {
     Lognormal { median: Duration, sigma: f64 },
     /// Seed until the horizon.
     Forever,
+    /// Economic departure: after `min_time`, every `window` the peer compares the tokens it
+    /// earned over the last `window` with its cost of staying (drawn per peer from
+    /// `cost_per_hour`) and leaves when earnings fall short; it leaves at `max_time` anyway.
+    /// Peers that earn nothing (barter only) therefore seed for `min_time`.
+    Economic {
+        cost_per_hour: crate::config::TokenDist,
+        min_time: Duration,
+        max_time: Duration,
+        #[serde(default = "default_earnings_window")]
+        window: Duration,
+    },
+}
+
+fn default_earnings_window() -> Duration {
+    Duration::from_secs(600)
 }
 
 /// Leechers abort after an exponentially distributed time with mean `mean` unless they

@@ -19,7 +19,7 @@ impl fmt::Display for ConfigError {
     }
 }
 
-fn err(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
+pub(super) fn err(field: impl Into<String>, message: impl Into<String>) -> ConfigError {
     ConfigError {
         field: field.into(),
         message: message.into(),
@@ -162,7 +162,7 @@ impl Scenario {
                 positive_duration(f("abort.mean"), a.mean)?;
             }
         }
-        Ok(())
+        self.validate_economy()
     }
 
     fn validate_classes(&self) -> Result<(), ConfigError> {
@@ -317,6 +317,9 @@ fn validate_seeding(field: &str, s: &SeedingTime) -> Result<(), ConfigError> {
                     format!("must be a finite number >= 0, got {sigma}"),
                 ))
             }
+        }
+        SeedingTime::Economic { .. } => {
+            super::validate_economy::validate_economic_seeding(field, s)
         }
         SeedingTime::LeaveAtOnce | SeedingTime::Fixed { .. } | SeedingTime::Forever => Ok(()),
     }

@@ -16,7 +16,8 @@ impl Sim {
 
     /// The choker's view of `peer`'s neighbours. With `sample` (periodic rechokes) every
     /// neighbour is listed and the rate rings advance, so windows span whole rechoke
-    /// intervals. Without (filling free slots) only interested neighbours are listed: the
+    /// intervals, and candidates are in the order of the peer's connections. Without (filling
+    /// free slots) only interested neighbours are listed: the
     /// others can neither take a slot nor hold one that counts, and skipping them saves
     /// loading their connections.
     fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
@@ -109,21 +110,32 @@ impl Sim {
         }
         let candidates = self.choke_candidates(now, peer, true);
         let seeding = self.peers[peer.index()].state != PeerState::Leeching;
+        // Paid slots first (token sellers only); the choker fills the remaining slots by
+        // tit-for-tat and optimistic unchoking from everybody else.
+        let paid = self.auction(now, peer, &candidates);
+        let unpaid: Vec<_> = candidates
+            .iter()
+            .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
+            .copied()
+            .collect();
         let view = ChokeView {
             now,
             seeding,
-            candidates: &candidates,
+            candidates: &unpaid,
+            reserved_slots: paid.len() as u32,
         };
         let decision = self.peers[peer.index()]
             .choker
             .rechoke(&view, &mut self.rngs.choker);
         // Choke first so that freed bandwidth is shared by the transfers started next.
         for cand in &candidates {
-            let keep =
-                decision.regular.contains(&cand.peer) || decision.optimistic.contains(&cand.peer);
+            let keep = decision.contains(cand.peer) || paid.iter().any(|p| p.buyer == cand.peer);
             if cand.unchoked && !keep {
                 self.choke_remote(now, peer, cand.peer);
             }
+        }
+        for slot in &paid {
+            self.unchoke(now, slot.conn, slot.side, false);
         }
         for (remote, optimistic) in decision
             .regular
@@ -150,6 +162,7 @@ impl Sim {
             now,
             seeding,
             candidates: &candidates,
+            reserved_slots: 0,
         };
         let fill = self.peers[peer.index()]
             .choker

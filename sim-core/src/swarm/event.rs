@@ -2,7 +2,7 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{FlowId, PeerId, TorrentId};
+use crate::ids::{ChannelId, FlowId, PeerId, TorrentId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -22,4 +22,12 @@ pub enum Event {
     Leave { peer: PeerId, reason: LeaveReason },
     /// Record a time-series sample.
     Sample,
+    /// Economy: every open channel with released payments starts a settlement.
+    SettleChannels,
+    /// Economy: a channel's settlement (or, with `close`, its closing) lands on chain.
+    ChannelPayout { channel: ChannelId, close: bool },
+    /// Economy: periodic minting to online participating hosts.
+    Faucet,
+    /// Economy: a seeder under economic seeding compares its earnings with its cost.
+    SeedCheck { peer: PeerId },
 }

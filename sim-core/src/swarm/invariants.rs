@@ -10,6 +10,7 @@ impl Sim {
         self.net
             .check_invariants()
             .map_err(|e| format!("bandwidth: {e}"))?;
+        self.check_economy()?;
         let mut flows = 0;
         for (i, conn) in self.conns.iter().enumerate() {
             if !conn.open {

@@ -15,7 +15,7 @@ impl Sim {
         self.torrents[t.index()].released = true;
         let publishers = self.scenario.torrents[t.index()].publishers;
         for _ in 0..publishers.count {
-            let host = self.add_host(None, publishers.upload.0, publishers.download.0);
+            let host = self.add_host(now, None, publishers.upload.0, publishers.download.0);
             let client = self.scenario.client.clone();
             let peer = self.add_peer(now, host, t, true, &client);
             if let Some(after) = publishers.leave_after {
@@ -54,7 +54,7 @@ impl Sim {
 
     pub(super) fn on_arrival(&mut self, now: SimTime, t: TorrentId) {
         self.torrents[t.index()].arrivals += 1;
-        let host = self.host_for_arrival(t);
+        let host = self.host_for_arrival(now, t);
         let class = self.hosts[host.index()].class.map_or(0, |c| c.index());
         let client = self.scenario.client_of_class(class).clone();
         let peer = self.add_peer(now, host, t, false, &client);
@@ -77,7 +77,7 @@ impl Sim {
     }
 
     /// An online host to reuse (with probability `multi_torrent_share`) or a new one.
-    fn host_for_arrival(&mut self, t: TorrentId) -> HostId {
+    fn host_for_arrival(&mut self, now: SimTime, t: TorrentId) -> HostId {
         let share = self.scenario.population.multi_torrent_share;
         if share > 0.0
             && !self.online_hosts.is_empty()
@@ -111,10 +111,10 @@ impl Sim {
             }
         }
         let (up, down) = (classes[class].upload.0, classes[class].download.0);
-        self.add_host(Some(ClassId(class as u32)), up, down)
+        self.add_host(now, Some(ClassId(class as u32)), up, down)
     }
 
-    fn add_host(&mut self, class: Option<ClassId>, up: u64, down: u64) -> HostId {
+    fn add_host(&mut self, now: SimTime, class: Option<ClassId>, up: u64, down: u64) -> HostId {
         let id = self.net.add_host(up, down);
         debug_assert_eq!(
             id.index(),
@@ -130,6 +130,7 @@ impl Sim {
             peers: Vec::new(),
             online_pos,
         });
+        self.econ_add_host(now, id, class);
         id
     }
 
@@ -182,6 +183,7 @@ impl Sim {
             bytes_wasted: 0,
         });
         self.hosts[host.index()].peers.push(id);
+        self.econ_add_peer(id);
         let tor = &mut self.torrents[t.index()];
         tor.members.push(id);
         if publisher {
@@ -329,6 +331,7 @@ impl Sim {
         self.conns[c.index()].open = false;
         self.stop_transfer(now, c, 0, true);
         self.stop_transfer(now, c, 1, true);
+        self.close_channels(now, c);
         let conn = &self.conns[c.index()];
         let peers = conn.peers;
         let was_unchoked = [!conn.dirs[0].choked, !conn.dirs[1].choked];
@@ -364,7 +367,7 @@ impl Sim {
         let state = self.peers[peer.index()].state;
         let applies = match reason {
             LeaveReason::Abort => state == PeerState::Leeching,
-            LeaveReason::SeedingOver => state == PeerState::Seeding,
+            LeaveReason::SeedingOver | LeaveReason::Unprofitable => state == PeerState::Seeding,
             LeaveReason::PublisherOff => state != PeerState::Gone,
         };
         if !applies {
@@ -448,7 +451,9 @@ impl Sim {
             }
         }
         let seeding = self.scenario.torrents[t.index()].seeding;
-        if let Some(after) = draw_seeding_time(&seeding, &mut self.rngs.departures) {
+        if matches!(seeding, SeedingTime::Economic { .. }) {
+            self.start_economic_seeding(now, peer, &seeding);
+        } else if let Some(after) = draw_seeding_time(&seeding, &mut self.rngs.departures) {
             self.queue.schedule(
                 now + after,
                 Event::Leave {
@@ -475,5 +480,6 @@ fn draw_seeding_time(s: &SeedingTime, rng: &mut crate::rng::SimRng) -> Option<Si
             Some(SimDuration::from_secs_f64(d.sample(rng)))
         }
         SeedingTime::Forever => None,
+        SeedingTime::Economic { .. } => unreachable!("economic seeding is handled by checks"),
     }
 }

@@ -10,10 +10,12 @@
 //! reference; time never goes back.
 
 mod choking;
+mod economy_events;
 mod event;
 mod invariants;
 mod membership;
 mod state;
+mod trade;
 mod transfer;
 
 pub use event::Event;
@@ -23,6 +25,7 @@ pub use state::{LeaveReason, PeerState};
 use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
+use crate::economy::Economy;
 use crate::ids::{ConnId, FlowId, HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::queue::EventQueue;
@@ -68,6 +71,8 @@ pub struct Sim {
     leechers_online: u64,
     stopped_early: Option<SimTime>,
     retimed: Vec<(FlowId, u32, SimTime)>,
+    /// The token economy, when the scenario has one.
+    econ: Option<Economy>,
     /// Event count at which a debug build next runs the full invariant check.
     #[cfg_attr(not(debug_assertions), allow(dead_code))]
     next_full_check: u64,
@@ -130,7 +135,11 @@ impl Sim {
             );
         }
         queue.schedule(SimTime::ZERO, Event::Sample);
-        Sim {
+        let econ = scenario
+            .economy
+            .as_ref()
+            .map(|e| Economy::new(e, stream(seed, Stream::Economy)));
+        let mut sim = Sim {
             recorder: Recorder::new(scenario),
             scenario: scenario.clone(),
             horizon,
@@ -150,8 +159,11 @@ impl Sim {
             leechers_online: 0,
             stopped_early: None,
             retimed: Vec::new(),
+            econ,
             next_full_check: 0,
-        }
+        };
+        sim.schedule_economy();
+        sim
     }
 
     /// Runs to the horizon (or until done with `stop_when_done`) and reports.
@@ -175,6 +187,13 @@ impl Sim {
         self.events_processed += 1;
         self.handle(now, event);
         self.schedule_retimed_flows();
+        #[cfg(debug_assertions)]
+        if let Some(econ) = &self.econ {
+            debug_assert!(
+                econ.ledger.totals_balance(),
+                "token conservation broken at {now} after {event:?}"
+            );
+        }
         if self.scenario.stop_when_done
             && self.unfinished_torrents == 0
             && self.leechers_online == 0
@@ -194,6 +213,10 @@ impl Sim {
             Event::Announce { peer, generation } => self.on_announce(now, peer, generation),
             Event::Leave { peer, reason } => self.on_leave(now, peer, reason),
             Event::Sample => self.on_sample(now),
+            Event::SettleChannels => self.on_settle_channels(now),
+            Event::ChannelPayout { channel, close } => self.on_channel_payout(now, channel, close),
+            Event::Faucet => self.on_faucet(now),
+            Event::SeedCheck { peer } => self.on_seed_check(now, peer),
         }
     }
 
@@ -208,6 +231,7 @@ impl Sim {
 
     fn on_sample(&mut self, now: SimTime) {
         self.recorder.sample(now, &self.torrents);
+        self.sample_economy(now);
         // A full check costs O(peers · neighbours · pieces); debug builds run it at doubling
         // event counts (1k, 2k, 4k, …) so long runs stay usable. The invariant tests check
         // after every event.
@@ -250,6 +274,7 @@ impl Sim {
         }
         if self.recorder.last_sample() != Some(end) {
             self.recorder.sample(end, &self.torrents);
+            self.sample_economy(end);
         }
         Report::build(
             &self.scenario,
@@ -260,6 +285,7 @@ impl Sim {
             &self.hosts,
             &self.torrents,
             self.recorder,
+            self.econ.as_ref(),
         )
     }
 

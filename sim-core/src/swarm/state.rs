@@ -37,6 +37,8 @@ pub enum LeaveReason {
     Abort,
     /// A publisher going offline at its scheduled time.
     PublisherOff,
+    /// Economic seeding: its recent earnings fell short of its cost of staying.
+    Unprofitable,
 }
 
 /// One host's membership in one torrent.

@@ -45,10 +45,20 @@ impl Sim {
             }
             return false;
         };
-        let offset = self.begin_piece(down, piece);
-        let bytes = self.piece_bytes(down, piece) - offset;
         let from = self.peers[up.index()].host;
         let to = self.peers[down.index()].host;
+        if self.econ.is_some() {
+            let bytes = self.piece_bytes(down, piece)
+                - self.peers[down.index()].pieces.partial_bytes(piece);
+            let rate = self.net.rate_if_started(from, to);
+            if !self.commit_piece(c, side, piece, bytes, rate, now) {
+                // A paid slot the buyer cannot pay for: the seller takes it back.
+                self.choke(now, c, side);
+                return false;
+            }
+        }
+        let offset = self.begin_piece(down, piece);
+        let bytes = self.piece_bytes(down, piece) - offset;
         let flow = self.net.start(now, from, to, bytes);
         self.own_flow(flow, c, side);
         self.peers[up.index()].uploads += 1;
@@ -99,12 +109,15 @@ impl Sim {
         let conn = &mut self.conns[c.index()];
         let dir = &mut conn.dirs[side];
         let Some(flow) = dir.flow.take() else { return };
+        self.refund_piece(c, side);
+        let dir = &mut self.conns[c.index()].dirs[side];
         let delivered = self.net.stop(now, flow);
         dir.delivered += delivered;
         if delivered > 0 {
             dir.last_data_at = now;
         }
         let (piece, offset) = (dir.piece, dir.piece_offset);
+        let conn = &self.conns[c.index()];
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let u = &mut self.peers[up.index()];
         u.bytes_uploaded += delivered;
@@ -173,6 +186,7 @@ impl Sim {
         dir.flow = None;
         dir.delivered += bytes;
         dir.last_data_at = now;
+        self.release_piece(c, side, bytes);
         self.peers[up.index()].bytes_uploaded += bytes;
         let d = &mut self.peers[down.index()];
         d.bytes_downloaded += bytes;
@@ -208,11 +222,23 @@ impl Sim {
         // no other transfer needs re-timing.
         let conn = &self.conns[c.index()];
         let can_continue = conn.open && !conn.dirs[side].choked;
-        let next = if can_continue {
+        let mut next = if can_continue {
             self.pick(up, down)
         } else {
             None
         };
+        let mut unpaid = false;
+        if let Some(next_piece) = next
+            && self.econ.is_some()
+        {
+            let bytes = self.piece_bytes(down, next_piece)
+                - self.peers[down.index()].pieces.partial_bytes(next_piece);
+            let rate = self.net.rate(flow);
+            if !self.commit_piece(c, side, next_piece, bytes, rate, now) {
+                next = None;
+                unpaid = true;
+            }
+        }
         match next {
             Some(next_piece) => {
                 let offset = self.begin_piece(down, next_piece);
@@ -226,8 +252,9 @@ impl Sim {
             None => {
                 self.net.stop(now, flow);
                 self.peers[up.index()].uploads -= 1;
-                if can_continue && !self.interested(up, down) {
-                    // Not interested any more: the uploader takes its slot back.
+                if can_continue && (unpaid || !self.interested(up, down)) {
+                    // Not interested any more, or cannot pay for its paid slot: the uploader
+                    // takes the slot back.
                     self.choke(now, c, side);
                 }
             }
@@ -301,6 +328,7 @@ impl Sim {
             return;
         }
         dir.choked = true;
+        self.drop_award(c, side);
         let up = self.conns[c.index()].peers[side];
         self.peers[up.index()].unchoked -= 1;
         self.stop_transfer(now, c, side, true);

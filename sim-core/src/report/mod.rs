@@ -3,7 +3,11 @@
 //!
 //! Invariant: a report is a pure function of the scenario and seed.
 
+pub mod economy;
+
 use crate::config::Scenario;
+use crate::economy::Economy;
+use crate::economy::tokens::to_tokens;
 use crate::metrics::{Recorder, SeriesRow};
 use crate::swarm::{Host, LeaveReason, Peer, TorrentState};
 use crate::time::SimTime;
@@ -75,6 +79,9 @@ pub struct Summary {
     pub hosts: usize,
     pub peers: usize,
     pub torrents: Vec<TorrentSummary>,
+    /// Token economy results; absent for barter-only scenarios.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub economy: Option<economy::EconomySummary>,
 }
 
 /// One row per peer (a host's membership in a torrent).
@@ -88,13 +95,20 @@ pub struct PeerRow {
     pub joined_s: f64,
     pub completed_s: Option<f64>,
     pub left_s: Option<f64>,
-    /// `seeding_over`, `abort`, `publisher_off`, or empty while still online at the end.
+    /// `seeding_over`, `unprofitable`, `abort`, `publisher_off`, or empty while still online
+    /// at the end.
     pub leave_reason: &'static str,
     pub download_time_s: Option<f64>,
     pub seeding_time_s: Option<f64>,
     pub bytes_downloaded: u64,
     pub bytes_uploaded: u64,
     pub bytes_wasted: u64,
+    /// Token strategy of its host (`barter` without the token extension or economy).
+    pub strategy: String,
+    pub tokens_earned: f64,
+    pub tokens_spent: f64,
+    pub pieces_bought: u64,
+    pub pieces_sold: u64,
 }
 
 /// Everything a run produces.
@@ -103,6 +117,8 @@ pub struct Report {
     pub summary: Summary,
     pub peers: Vec<PeerRow>,
     pub series: Vec<SeriesRow>,
+    /// Balances and ledger journal, when the scenario has an economy.
+    pub economy: Option<economy::EconomyTables>,
 }
 
 impl Report {
@@ -116,6 +132,7 @@ impl Report {
         hosts: &[Host],
         torrents: &[TorrentState],
         recorder: Recorder,
+        econ: Option<&Economy>,
     ) -> Report {
         let secs = |t: SimTime| t.as_secs_f64();
         let rows: Vec<PeerRow> = peers
@@ -142,6 +159,7 @@ impl Report {
                         Some(LeaveReason::SeedingOver) => "seeding_over",
                         Some(LeaveReason::Abort) => "abort",
                         Some(LeaveReason::PublisherOff) => "publisher_off",
+                        Some(LeaveReason::Unprofitable) => "unprofitable",
                         None => "",
                     },
                     download_time_s: if p.publisher {
@@ -153,6 +171,12 @@ impl Report {
                     bytes_downloaded: p.bytes_downloaded,
                     bytes_uploaded: p.bytes_uploaded,
                     bytes_wasted: p.bytes_wasted,
+                    strategy: econ
+                        .map_or("barter".to_string(), |e| economy::strategy_name(e, p.host)),
+                    tokens_earned: econ.map_or(0.0, |e| to_tokens(e.peers[i].earned)),
+                    tokens_spent: econ.map_or(0.0, |e| to_tokens(e.peers[i].spent)),
+                    pieces_bought: econ.map_or(0, |e| e.peers[i].pieces_bought),
+                    pieces_sold: econ.map_or(0, |e| e.peers[i].pieces_sold),
                 }
             })
             .collect();
@@ -196,6 +220,11 @@ impl Report {
                 }
             })
             .collect();
+        let economy = econ.map(|e| economy::build(scenario, e, hosts, peers, piece_transfers));
+        let (economy_summary, economy_tables) = match economy {
+            Some((s, t)) => (Some(s), Some(t)),
+            None => (None, None),
+        };
         Report {
             summary: Summary {
                 scenario: scenario.name.clone(),
@@ -206,9 +235,11 @@ impl Report {
                 hosts: hosts.len(),
                 peers: peers.len(),
                 torrents: summaries,
+                economy: economy_summary,
             },
             peers: rows,
             series: recorder.into_rows(),
+            economy: economy_tables,
         }
     }
 }

@@ -1,0 +1,328 @@
+//! The ledger: every token movement of a run goes through [`Ledger::mint`],
+//! [`Ledger::burn`] or [`Ledger::transfer`], and each is journaled.
+//!
+//! Invariant: the sum of all accounts (hosts, channel escrows, treasury) equals minted −
+//! burned ([`Ledger::check`]); no account ever goes negative (an overdraft is refused, not
+//! clamped).
+
+use crate::ids::{ChannelId, HostId};
+use crate::time::SimTime;
+use std::fmt;
+
+/// Where tokens can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Account {
+    Host(HostId),
+    /// The escrow of one payment channel.
+    Escrow(ChannelId),
+    Treasury,
+}
+
+impl fmt::Display for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Account::Host(h) => write!(f, "host:{}", h.0),
+            Account::Escrow(c) => write!(f, "escrow:{}", c.0),
+            Account::Treasury => write!(f, "treasury"),
+        }
+    }
+}
+
+/// Why tokens moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// Initial endowment of a participating host.
+    Endowment,
+    /// Periodic minting.
+    Faucet,
+    /// A buyer's deposit into a new channel's escrow.
+    ChannelOpen,
+    /// A buyer's extra deposit into an open channel.
+    ChannelTopUp,
+    /// Payments for delivered pieces paid out to the seller.
+    Settlement,
+    /// The buyer's unspent deposit returned when a channel closes.
+    Refund,
+    /// An on-chain fee (burned or paid to the treasury).
+    Fee,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::Endowment => "endowment",
+            Reason::Faucet => "faucet",
+            Reason::ChannelOpen => "channel_open",
+            Reason::ChannelTopUp => "channel_top_up",
+            Reason::Settlement => "settlement",
+            Reason::Refund => "refund",
+            Reason::Fee => "fee",
+        }
+    }
+}
+
+/// One journaled movement. `from: None` is a mint, `to: None` a burn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub time: SimTime,
+    pub from: Option<Account>,
+    pub to: Option<Account>,
+    /// µT.
+    pub amount: u64,
+    pub reason: Reason,
+}
+
+/// A refused movement: `account` holds less than `needed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("overdraft: {account} holds {available} µT, {needed} µT needed")]
+pub struct Overdraft {
+    pub account: Account,
+    pub available: u64,
+    pub needed: u64,
+}
+
+/// Balances in µT and the journal.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    hosts: Vec<u64>,
+    escrow: Vec<u64>,
+    treasury: u64,
+    minted: u128,
+    burned: u128,
+    /// Running sum of all accounts, updated by every movement (the O(1) check).
+    held: u128,
+    journal: Vec<Entry>,
+}
+
+impl Ledger {
+    /// Makes sure `host` has an account (zero balance when new). Host ids are dense.
+    pub fn open_host(&mut self, host: HostId) {
+        if self.hosts.len() <= host.index() {
+            self.hosts.resize(host.index() + 1, 0);
+        }
+    }
+
+    /// A new, empty escrow account; its id is the next channel id.
+    pub fn open_escrow(&mut self) -> ChannelId {
+        self.escrow.push(0);
+        ChannelId((self.escrow.len() - 1) as u32)
+    }
+
+    pub fn balance(&self, account: Account) -> u64 {
+        match account {
+            Account::Host(h) => self.hosts.get(h.index()).copied().unwrap_or(0),
+            Account::Escrow(c) => self.escrow.get(c.index()).copied().unwrap_or(0),
+            Account::Treasury => self.treasury,
+        }
+    }
+
+    fn slot(&mut self, account: Account) -> &mut u64 {
+        match account {
+            Account::Host(h) => &mut self.hosts[h.index()],
+            Account::Escrow(c) => &mut self.escrow[c.index()],
+            Account::Treasury => &mut self.treasury,
+        }
+    }
+
+    /// Creates `amount` µT in `to`.
+    pub fn mint(&mut self, now: SimTime, to: Account, amount: u64, reason: Reason) {
+        if amount == 0 {
+            return;
+        }
+        let slot = self.slot(to);
+        *slot = slot
+            .checked_add(amount)
+            .expect("validated amounts keep balances far below u64::MAX");
+        self.minted += amount as u128;
+        self.held += amount as u128;
+        self.journal.push(Entry {
+            time: now,
+            from: None,
+            to: Some(to),
+            amount,
+            reason,
+        });
+    }
+
+    /// Destroys `amount` µT held by `from`.
+    pub fn burn(
+        &mut self,
+        now: SimTime,
+        from: Account,
+        amount: u64,
+        reason: Reason,
+    ) -> Result<(), Overdraft> {
+        self.debit(from, amount)?;
+        if amount > 0 {
+            self.burned += amount as u128;
+            self.held -= amount as u128;
+            self.journal.push(Entry {
+                time: now,
+                from: Some(from),
+                to: None,
+                amount,
+                reason,
+            });
+        }
+        Ok(())
+    }
+
+    /// Moves `amount` µT from `from` to `to`, or refuses if `from` holds less.
+    pub fn transfer(
+        &mut self,
+        now: SimTime,
+        from: Account,
+        to: Account,
+        amount: u64,
+        reason: Reason,
+    ) -> Result<(), Overdraft> {
+        self.debit(from, amount)?;
+        if amount > 0 {
+            *self.slot(to) += amount;
+            self.journal.push(Entry {
+                time: now,
+                from: Some(from),
+                to: Some(to),
+                amount,
+                reason,
+            });
+        }
+        Ok(())
+    }
+
+    fn debit(&mut self, from: Account, amount: u64) -> Result<(), Overdraft> {
+        let available = self.balance(from);
+        if available < amount {
+            return Err(Overdraft {
+                account: from,
+                available,
+                needed: amount,
+            });
+        }
+        *self.slot(from) -= amount;
+        Ok(())
+    }
+
+    pub fn minted(&self) -> u128 {
+        self.minted
+    }
+
+    pub fn burned(&self) -> u128 {
+        self.burned
+    }
+
+    /// Tokens in existence: minted − burned.
+    pub fn supply(&self) -> u128 {
+        self.minted - self.burned
+    }
+
+    /// Tokens held in all channel escrows.
+    pub fn escrow_total(&self) -> u128 {
+        self.escrow.iter().map(|&b| b as u128).sum()
+    }
+
+    pub fn journal(&self) -> &[Entry] {
+        &self.journal
+    }
+
+    /// The O(1) conservation check run after every event in debug builds: the running sum of
+    /// accounts equals minted − burned.
+    pub fn totals_balance(&self) -> bool {
+        self.burned <= self.minted && self.held == self.minted - self.burned
+    }
+
+    /// Conservation: every account summed equals minted − burned. Cost O(accounts).
+    pub fn check(&self) -> Result<(), String> {
+        let held: u128 = self.hosts.iter().map(|&b| b as u128).sum::<u128>()
+            + self.escrow_total()
+            + self.treasury as u128;
+        if self.burned > self.minted || held != self.minted - self.burned || held != self.held {
+            return Err(format!(
+                "token conservation broken: accounts hold {held} µT, minted {} − burned {}",
+                self.minted, self.burned
+            ));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: SimTime = SimTime::ZERO;
+    const A: Account = Account::Host(HostId(0));
+    const B: Account = Account::Host(HostId(1));
+
+    fn two_hosts() -> Ledger {
+        let mut l = Ledger::default();
+        l.open_host(HostId(0));
+        l.open_host(HostId(1));
+        l
+    }
+
+    #[test]
+    fn transfers_move_tokens_and_are_journaled() {
+        let mut l = two_hosts();
+        l.mint(T0, A, 100, Reason::Endowment);
+        l.transfer(T0, A, B, 30, Reason::Settlement).unwrap();
+        assert_eq!((l.balance(A), l.balance(B)), (70, 30));
+        assert_eq!(l.journal().len(), 2);
+        let last = l.journal()[1];
+        assert_eq!(
+            (last.from, last.to, last.amount, last.reason),
+            (Some(A), Some(B), 30, Reason::Settlement)
+        );
+        l.check().unwrap();
+    }
+
+    #[test]
+    fn overdraft_is_refused_and_changes_nothing() {
+        let mut l = two_hosts();
+        l.mint(T0, A, 10, Reason::Endowment);
+        let e = l.transfer(T0, A, B, 11, Reason::Settlement).unwrap_err();
+        assert_eq!((e.available, e.needed), (10, 11));
+        assert_eq!((l.balance(A), l.balance(B)), (10, 0));
+        assert!(l.burn(T0, B, 1, Reason::Fee).is_err());
+        assert_eq!(l.journal().len(), 1);
+        l.check().unwrap();
+    }
+
+    #[test]
+    fn escrow_release_and_refund_conserve_tokens() {
+        let mut l = two_hosts();
+        l.mint(T0, A, 100, Reason::Endowment);
+        let ch = l.open_escrow();
+        l.transfer(T0, A, Account::Escrow(ch), 40, Reason::ChannelOpen)
+            .unwrap();
+        assert_eq!(l.escrow_total(), 40);
+        // 25 released to the seller, the rest refunded on close.
+        l.transfer(T0, Account::Escrow(ch), B, 25, Reason::Settlement)
+            .unwrap();
+        l.transfer(T0, Account::Escrow(ch), A, 15, Reason::Refund)
+            .unwrap();
+        assert_eq!((l.balance(A), l.balance(B), l.escrow_total()), (75, 25, 0));
+        l.check().unwrap();
+    }
+
+    #[test]
+    fn fees_burn_or_go_to_the_treasury() {
+        let mut l = two_hosts();
+        l.mint(T0, A, 100, Reason::Endowment);
+        l.burn(T0, A, 3, Reason::Fee).unwrap();
+        l.transfer(T0, A, Account::Treasury, 2, Reason::Fee)
+            .unwrap();
+        assert_eq!(l.supply(), 97);
+        assert_eq!(l.balance(Account::Treasury), 2);
+        assert_eq!(l.balance(A), 95);
+        l.check().unwrap();
+    }
+
+    #[test]
+    fn check_detects_a_broken_sum() {
+        let mut l = two_hosts();
+        l.mint(T0, A, 5, Reason::Endowment);
+        l.hosts[1] += 1; // a bug elsewhere would look like this
+        assert!(l.check().is_err());
+    }
+}

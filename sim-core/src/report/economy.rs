@@ -1,0 +1,314 @@
+//! The economy's part of a report: the `economy` object of summary.json, the per-host
+//! balances table and the ledger journal.
+//!
+//! Token figures are reported in tokens (decimal), computed from integer µT at the end.
+
+use super::Stats;
+use crate::config::Scenario;
+use crate::economy::Economy;
+use crate::economy::channel::ChannelState;
+use crate::economy::ledger::Account;
+use crate::economy::tokens::{MIB, to_tokens, to_tokens_wide};
+use crate::ids::{ChannelId, HostId};
+use crate::swarm::{Host, Peer};
+use crate::time::SimTime;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Holdings of one group of hosts at the end.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BalanceGroup {
+    pub hosts: usize,
+    pub total_tokens: f64,
+    pub mean_tokens: f64,
+}
+
+/// `summary.json` → `economy`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EconomySummary {
+    /// Hosts that speak the token extension / all hosts.
+    pub participants: usize,
+    pub hosts: usize,
+    pub minted_tokens: f64,
+    pub burned_tokens: f64,
+    /// Minted − burned at the end.
+    pub supply_tokens: f64,
+    pub escrow_tokens: f64,
+    pub treasury_tokens: f64,
+    pub fees_tokens: f64,
+    /// Tokens paid for delivered pieces.
+    pub traded_volume_tokens: f64,
+    pub paid_pieces: u64,
+    pub paid_bytes: u64,
+    /// Paid pieces / all piece transfers.
+    pub paid_share: Option<f64>,
+    pub channels_opened: u64,
+    /// Price per MiB of paid pieces, tokens.
+    pub price_per_mib: Stats,
+    /// Gini coefficient of gross holdings (balance plus channel claims) of participating hosts.
+    pub gini: Option<f64>,
+    /// Traded volume / mean supply over the run's samples.
+    pub velocity: Option<f64>,
+    /// Holdings minus tokens minted to the host, participating hosts, tokens.
+    pub net_position_tokens: Stats,
+    pub balances_by_class: BTreeMap<String, BalanceGroup>,
+    pub balances_by_strategy: BTreeMap<String, BalanceGroup>,
+    /// Tokens earned by each peer that seeded (completed leechers and publishers).
+    pub earnings_per_seeder_tokens: Stats,
+    /// Seeding time after completion of peers that left, split by whether they earned while
+    /// seeding.
+    pub seeding_time_paid_s: Stats,
+    pub seeding_time_unpaid_s: Stats,
+    /// Download rate (size / download time) of completed leechers that paid / did not pay.
+    pub download_rate_payers_bytes_per_s: Stats,
+    pub download_rate_non_payers_bytes_per_s: Stats,
+}
+
+/// One row per host.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BalanceRow {
+    pub host: u32,
+    pub class: String,
+    /// Strategy name, or `barter` for hosts without the token extension.
+    pub strategy: String,
+    pub minted_tokens: f64,
+    pub balance_end_tokens: f64,
+    /// Balance plus claims held in open channels.
+    pub holdings_end_tokens: f64,
+    pub earned_tokens: f64,
+    pub spent_tokens: f64,
+}
+
+/// One ledger movement.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JournalRow {
+    pub time_s: f64,
+    /// Account, or `mint`.
+    pub from: String,
+    /// Account, or `burn`.
+    pub to: String,
+    pub amount_tokens: f64,
+    pub reason: &'static str,
+}
+
+/// The economy's tables.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EconomyTables {
+    pub balances: Vec<BalanceRow>,
+    pub journal: Vec<JournalRow>,
+}
+
+/// Strategy name of `host`.
+pub fn strategy_name(econ: &Economy, host: HostId) -> String {
+    match econ.hosts[host.index()].strategy {
+        Some(s) => econ.config.strategies[s].name.clone(),
+        None => "barter".to_string(),
+    }
+}
+
+/// Gross holdings per host, µT: balance plus the buyer's part of each open channel's escrow
+/// and the seller's claims.
+pub fn holdings(econ: &Economy, hosts: usize, peers: &[Peer]) -> Vec<u64> {
+    let mut h: Vec<u64> = (0..hosts)
+        .map(|i| econ.ledger.balance(Account::Host(HostId(i as u32))))
+        .collect();
+    for (i, ch) in econ.channels.iter().enumerate() {
+        if ch.state == ChannelState::Closed {
+            continue;
+        }
+        let escrow = econ.ledger.balance(Account::Escrow(ChannelId(i as u32)));
+        let claims = ch.released + ch.settling;
+        h[peers[ch.buyer.index()].host.index()] += escrow - claims;
+        h[peers[ch.seller.index()].host.index()] += claims;
+    }
+    h
+}
+
+/// Gini coefficient `ΣΣ|x_i − x_j| / (2 n² μ)` of non-negative values (sorted formula,
+/// O(n log n)); `None` for an empty sample or a zero total.
+pub fn gini(values: &[u64]) -> Option<f64> {
+    let n = values.len();
+    let total: u128 = values.iter().map(|&v| v as u128).sum();
+    if n == 0 || total == 0 {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_unstable();
+    // Σ_i (2i − n − 1) x_i over ascending x (i from 1) = ΣΣ|x_i − x_j| / 2.
+    let weighted: i128 = v
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (2 * (i as i128 + 1) - n as i128 - 1) * x as i128)
+        .sum();
+    Some(weighted as f64 / (n as f64 * total as f64))
+}
+
+fn group(values: impl Iterator<Item = (String, u64)>) -> BTreeMap<String, BalanceGroup> {
+    let mut sums: BTreeMap<String, (usize, u128)> = BTreeMap::new();
+    for (key, v) in values {
+        let e = sums.entry(key).or_default();
+        e.0 += 1;
+        e.1 += v as u128;
+    }
+    sums.into_iter()
+        .map(|(k, (n, total))| {
+            let total = to_tokens_wide(total);
+            (
+                k,
+                BalanceGroup {
+                    hosts: n,
+                    total_tokens: total,
+                    mean_tokens: total / n as f64,
+                },
+            )
+        })
+        .collect()
+}
+
+/// Class name of a host (`publisher` for publishers).
+fn class_name(scenario: &Scenario, host: &Host) -> String {
+    host.class.map_or("publisher".to_string(), |c| {
+        scenario.classes[c.index()].name.clone()
+    })
+}
+
+/// Builds the economy's summary and tables at the end of a run.
+pub fn build(
+    scenario: &Scenario,
+    econ: &Economy,
+    hosts: &[Host],
+    peers: &[Peer],
+    piece_transfers: u64,
+) -> (EconomySummary, EconomyTables) {
+    let held = holdings(econ, hosts.len(), peers);
+    let participant = |h: usize| econ.hosts[h].strategy.is_some();
+    let mut earned = vec![0u64; hosts.len()];
+    let mut spent = vec![0u64; hosts.len()];
+    for (p, pe) in peers.iter().zip(&econ.peers) {
+        earned[p.host.index()] += pe.earned;
+        spent[p.host.index()] += pe.spent;
+    }
+    let balances: Vec<BalanceRow> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| BalanceRow {
+            host: i as u32,
+            class: class_name(scenario, h),
+            strategy: strategy_name(econ, HostId(i as u32)),
+            minted_tokens: to_tokens(econ.hosts[i].minted),
+            balance_end_tokens: to_tokens(econ.ledger.balance(Account::Host(HostId(i as u32)))),
+            holdings_end_tokens: to_tokens(held[i]),
+            earned_tokens: to_tokens(earned[i]),
+            spent_tokens: to_tokens(spent[i]),
+        })
+        .collect();
+    let part: Vec<usize> = (0..hosts.len()).filter(|&h| participant(h)).collect();
+    let part_holdings: Vec<u64> = part.iter().map(|&h| held[h]).collect();
+
+    let secs = |t: SimTime| t.as_secs_f64();
+    let mut seeders = Vec::new();
+    let (mut paid_seeding, mut unpaid_seeding) = (Vec::new(), Vec::new());
+    let (mut payers, mut non_payers) = (Vec::new(), Vec::new());
+    for (p, pe) in peers.iter().zip(&econ.peers) {
+        let Some(done) = p.completed_at else { continue };
+        seeders.push(to_tokens(pe.earned));
+        if p.publisher {
+            continue;
+        }
+        if let Some(left) = p.left_at {
+            let t = secs(left) - secs(done);
+            if pe.earned_seeding > 0 {
+                paid_seeding.push(t);
+            } else {
+                unpaid_seeding.push(t);
+            }
+        }
+        let d = secs(done) - secs(p.joined_at);
+        if d > 0.0 {
+            let rate = scenario.torrents[p.torrent.index()].size.0 as f64 / d;
+            if pe.spent > 0 {
+                payers.push(rate);
+            } else {
+                non_payers.push(rate);
+            }
+        }
+    }
+    let stats = &econ.stats;
+    let mean_supply = (stats.samples > 0).then(|| stats.supply_samples / stats.samples as u128);
+    let summary = EconomySummary {
+        participants: part.len(),
+        hosts: hosts.len(),
+        minted_tokens: to_tokens_wide(econ.ledger.minted()),
+        burned_tokens: to_tokens_wide(econ.ledger.burned()),
+        supply_tokens: to_tokens_wide(econ.ledger.supply()),
+        escrow_tokens: to_tokens_wide(econ.ledger.escrow_total()),
+        treasury_tokens: to_tokens(econ.ledger.balance(Account::Treasury)),
+        fees_tokens: to_tokens_wide(stats.fees),
+        traded_volume_tokens: to_tokens_wide(stats.volume),
+        paid_pieces: stats.paid_pieces,
+        paid_bytes: stats.paid_bytes,
+        paid_share: (piece_transfers > 0)
+            .then(|| stats.paid_pieces as f64 / piece_transfers as f64),
+        channels_opened: stats.channels_opened,
+        price_per_mib: Stats::of(stats.prices.iter().map(|&p| to_tokens(p)).collect()),
+        gini: gini(&part_holdings),
+        velocity: mean_supply
+            .filter(|&m| m > 0)
+            .map(|m| stats.volume as f64 / m as f64),
+        net_position_tokens: Stats::of(
+            part.iter()
+                .map(|&h| to_tokens(held[h]) - to_tokens(econ.hosts[h].minted))
+                .collect(),
+        ),
+        balances_by_class: group(
+            part.iter()
+                .map(|&h| (class_name(scenario, &hosts[h]), held[h])),
+        ),
+        balances_by_strategy: group(
+            (0..hosts.len()).map(|h| (strategy_name(econ, HostId(h as u32)), held[h])),
+        ),
+        earnings_per_seeder_tokens: Stats::of(seeders),
+        seeding_time_paid_s: Stats::of(paid_seeding),
+        seeding_time_unpaid_s: Stats::of(unpaid_seeding),
+        download_rate_payers_bytes_per_s: Stats::of(payers),
+        download_rate_non_payers_bytes_per_s: Stats::of(non_payers),
+    };
+    let account = |a: Option<Account>, none: &str| a.map_or(none.to_string(), |a| a.to_string());
+    let journal = econ
+        .ledger
+        .journal()
+        .iter()
+        .map(|e| JournalRow {
+            time_s: secs(e.time),
+            from: account(e.from, "mint"),
+            to: account(e.to, "burn"),
+            amount_tokens: to_tokens(e.amount),
+            reason: e.reason.name(),
+        })
+        .collect();
+    (summary, EconomyTables { balances, journal })
+}
+
+/// Mean price per MiB (tokens) of the bytes paid for since the last sample, if any.
+pub fn interval_price_per_mib(econ: &Economy) -> Option<f64> {
+    let s = &econ.stats;
+    (s.interval_bytes > 0)
+        .then(|| to_tokens_wide(s.interval_volume) * MIB as f64 / s.interval_bytes as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gini;
+
+    #[test]
+    fn gini_of_equal_and_concentrated_holdings() {
+        assert_eq!(gini(&[5, 5, 5, 5]), Some(0.0));
+        // One holder of everything among n: (n − 1) / n.
+        assert_eq!(gini(&[0, 0, 0, 8]), Some(0.75));
+        // ΣΣ|xi − xj| = 2·(1 + 2 + 1) = 8 for [1, 2, 3]; 8 / (2 · 9 · 2) = 2/9.
+        let g = gini(&[3, 1, 2]).unwrap();
+        assert!((g - 2.0 / 9.0).abs() < 1e-12, "{g}");
+        assert_eq!(gini(&[]), None);
+        assert_eq!(gini(&[0, 0]), None);
+    }
+}
