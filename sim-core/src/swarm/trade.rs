@@ -143,21 +143,22 @@ impl Sim {
         let mut usable = Vec::new();
         for (cand, &c) in candidates.iter().zip(&conns) {
             let side = self.conns[c.index()].side_of(seller);
-            let award = outcome.awards.iter().find(|a| a.peer == cand.peer).copied();
+            let won = outcome.awards.iter().find(|a| a.peer == cand.peer).copied();
             let econ = self.econ.as_mut().expect("checked above");
-            econ.dir_mut(c, side).award = award;
-            let Some(award) = award else { continue };
-            let channel = econ.dir(c, side).channel;
-            match channel {
-                Some(id) if econ.channels[id.index()].usable(now) => usable.push(PaidSlot {
-                    conn: c,
-                    side,
-                    buyer: award.peer,
-                }),
-                Some(_) => {} // still confirming
-                None => {
-                    self.open_channel(now, c, side, &award);
+            // Only a winner whose channel can pay holds its award (and is unchoked below).
+            econ.dir_mut(c, side).award = None;
+            let Some(award) = won else { continue };
+            match econ.dir(c, side).channel {
+                Some(id) if econ.channels[id.index()].usable(now) => {
+                    econ.dir_mut(c, side).award = Some(award);
+                    usable.push(PaidSlot {
+                        conn: c,
+                        side,
+                        buyer: award.peer,
+                    });
                 }
+                Some(_) => {} // still confirming
+                None => self.open_channel(now, c, side, &award),
             }
         }
         usable

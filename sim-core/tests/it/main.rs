@@ -3,6 +3,7 @@
 
 mod anchors;
 mod determinism;
+mod economy;
 mod invariants;
 mod swarm_life;
 
