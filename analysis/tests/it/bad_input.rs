@@ -240,3 +240,75 @@ fn values_too_large_for_the_engine_are_input_errors() {
         &["max_connections", "254"],
     );
 }
+
+/// SMALL with an `[economy]` section whose strategy is `strategy` (TOML body lines).
+fn with_economy(economy: &str, strategy: &str) -> String {
+    format!(
+        "{SMALL}\n[economy]\n{economy}\n[[economy.strategies]]\nname = \"s\"\nshare = 1.0\n{strategy}\n"
+    )
+}
+
+const PRICED: &str = "pricing = { kind = \"fixed\", tokens_per_mib = 0.1 }\nbidding = { kind = \"speed\", value_of_time_per_hour = { kind = \"fixed\", tokens = 10.0 } }";
+
+#[test]
+fn economy_values_out_of_range() {
+    // Negative prices.
+    rejects(
+        &with_economy(
+            "",
+            &PRICED.replace("tokens_per_mib = 0.1", "tokens_per_mib = -0.1"),
+        ),
+        &["economy.strategies[0].pricing.tokens_per_mib", "-0.1"],
+    );
+    // Negative budgets: endowments and budget shares.
+    rejects(
+        &with_economy("endowment = { kind = \"fixed\", tokens = -5.0 }", PRICED),
+        &["economy.endowment.tokens", "-5"],
+    );
+    rejects(
+        &with_economy(
+            "",
+            &PRICED.replace("tokens = 10.0 }", "tokens = 10.0 }, budget_share = -0.5"),
+        ),
+        &["economy.strategies[0].bidding.budget_share", "[0, 1]"],
+    );
+    // More paid slots than the client's regular slots (bep3: 3).
+    rejects(
+        &with_economy("", &format!("paid_slots = 4\n{PRICED}")),
+        &["economy.strategies[0].paid_slots", "at most", "3"],
+    );
+    // Participation outside [0, 1], overall and per class.
+    rejects(
+        &with_economy("participation = 1.5", PRICED),
+        &["economy.participation", "[0, 1]"],
+    );
+    rejects(
+        &with_economy("participation_by_class = { nosuch = 0.5 }", PRICED),
+        &["economy.participation_by_class.nosuch", "classes"],
+    );
+}
+
+#[test]
+fn unknown_policy_names_list_the_known_ones() {
+    rejects(
+        &with_economy(
+            "",
+            &PRICED.replace(
+                "kind = \"fixed\", tokens_per_mib",
+                "kind = \"auction\", tokens_per_mib",
+            ),
+        ),
+        &["pricing", "rate_quote", "fixed", "scarcity", "adaptive"],
+    );
+    rejects(
+        &with_economy(
+            "",
+            &PRICED.replace("kind = \"speed\"", "kind = \"bittyrant\""),
+        ),
+        &["bidding", "none", "fixed", "speed"],
+    );
+    rejects(
+        &with_economy("clearing = \"dutch\"", PRICED),
+        &["clearing", "first_price", "second_price"],
+    );
+}

@@ -143,3 +143,52 @@ fn any_u64_seed_is_accepted() {
     let summary = std::fs::read_to_string(dir.join("r/summary.json")).unwrap();
     assert!(summary.contains("18446744073709551615"), "{summary}");
 }
+
+/// A run with a token economy writes its balances and journal, byte-identical for the same
+/// seed, and summary.json carries the `economy` object.
+#[test]
+fn economy_runs_write_balances_and_journal_deterministically() {
+    let dir = temp_dir("econ");
+    let text = format!(
+        "{SMALL}\n[economy]\nendowment = {{ kind = \"uniform\", min = 5.0, max = 50.0 }}\n[[economy.strategies]]\nname = \"speed\"\nshare = 1.0\npricing = {{ kind = \"rate_quote\", tokens_per_mbit_per_100kbps = 0.001 }}\nbidding = {{ kind = \"speed\", value_of_time_per_hour = {{ kind = \"fixed\", tokens = 500.0 }} }}\n"
+    )
+    .replace("size = \"4 MiB\"", "size = \"24 MiB\"");
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    for out in ["a", "b"] {
+        let o = tokenswarm(&["run", "s.toml", "--out", out], &dir);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    for f in TABLES.iter().chain(&["balances.csv", "journal.csv"]) {
+        let a = std::fs::read(dir.join("a").join(f)).unwrap();
+        let b = std::fs::read(dir.join("b").join(f)).unwrap();
+        assert!(!a.is_empty(), "{f} is empty");
+        assert_eq!(a, b, "{f} differs between two runs of the same seed");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("a/summary.json")).unwrap()).unwrap();
+    let e = &summary["economy"];
+    for key in [
+        "supply_tokens",
+        "traded_volume_tokens",
+        "paid_pieces",
+        "price_per_mib",
+        "gini",
+        "velocity",
+        "balances_by_class",
+        "balances_by_strategy",
+        "earnings_per_seeder_tokens",
+        "seeding_time_paid_s",
+        "seeding_time_unpaid_s",
+        "download_rate_payers_bytes_per_s",
+        "download_rate_non_payers_bytes_per_s",
+        "fees_tokens",
+    ] {
+        assert!(!e[key].is_null(), "economy.{key} missing: {e}");
+    }
+    assert!(e["paid_pieces"].as_u64().unwrap() > 0, "{e}");
+    let journal = std::fs::read_to_string(dir.join("a/journal.csv")).unwrap();
+    assert!(journal.starts_with("time_s,from,to,amount_tokens,reason\n"));
+    assert!(journal.contains(",endowment\n") && journal.contains(",channel_open\n"));
+    let series = std::fs::read_to_string(dir.join("a/series.csv")).unwrap();
+    assert!(series.contains(",*,token_supply,") && series.contains(",*,price_per_mib,"));
+}
