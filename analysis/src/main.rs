@@ -136,7 +136,9 @@ fn main() -> ExitCode {
             );
         }),
         Command::Check { dir, bless } => check(&dir, bless).and_then(|o| {
-            print!("{}", o.table());
+            if !o.blessed {
+                print!("{}", o.table());
+            }
             for s in &o.unbaselined {
                 println!("{s}: no baseline; run `tokenswarm check --bless` to create it");
             }

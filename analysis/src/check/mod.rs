@@ -13,7 +13,7 @@ use crate::error::InputError;
 use crate::load::load_scenario;
 use crate::metrics::{Aggregate, Metric, flatten_summary};
 use crate::run::CommandError;
-use baseline::{Baseline, DEFAULT_SEEDS};
+use baseline::{Baseline, DEFAULT_IGNORE, DEFAULT_SEEDS};
 use rayon::prelude::*;
 use sim_core::swarm::Sim;
 use std::path::{Path, PathBuf};
@@ -202,7 +202,7 @@ pub fn check(dir: &Path, bless: bool) -> Result<CheckOutcome, CommandError> {
         if bless {
             let b = base.clone().unwrap_or(Baseline {
                 seeds: DEFAULT_SEEDS.to_vec(),
-                ignore: Vec::new(),
+                ignore: DEFAULT_IGNORE.iter().map(|s| s.to_string()).collect(),
                 metrics: Default::default(),
             });
             let text = b.render(&name, &means);

@@ -57,6 +57,13 @@ fn register_fonts() {
     });
 }
 
+/// An axis tick without trailing zeros (`2000`, `0.25`).
+fn tick(v: f64) -> String {
+    let s = format!("{v:.3}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
 /// A qualitative palette (Okabe–Ito, readable by colour-blind readers), then grey.
 fn colour(i: usize) -> RGBColor {
     const PALETTE: [RGBColor; 8] = [
@@ -131,6 +138,31 @@ impl LineChart {
         )
     }
 
+    /// The upper corner where the data is lower, so the legend hides less of it.
+    fn legend_corner(&self) -> SeriesLabelPosition {
+        let (xr, _) = self.ranges();
+        let third = (xr.end - xr.start) / 3.0;
+        let top = |keep: &dyn Fn(f64) -> bool| {
+            self.lines
+                .iter()
+                .flat_map(|l| {
+                    l.points
+                        .iter()
+                        .map(|p| (p.0, p.1))
+                        .chain(l.band.iter().map(|b| (b.0, b.2)))
+                })
+                .filter(|p| keep(p.0) && p.1.is_finite())
+                .fold(f64::NEG_INFINITY, |m, p| m.max(p.1))
+        };
+        let left = top(&|x| x <= xr.start + third);
+        let right = top(&|x| x >= xr.end - third);
+        if right > left {
+            SeriesLabelPosition::UpperLeft
+        } else {
+            SeriesLabelPosition::UpperRight
+        }
+    }
+
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
     where
         DB::ErrorType: 'static,
@@ -152,6 +184,8 @@ impl LineChart {
             .label_style((FAMILY, 16))
             .axis_desc_style((FAMILY, 18))
             .light_line_style(RGBColor(235, 235, 235))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
             .draw()
             .map_err(e)?;
         for (i, line) in self.lines.iter().enumerate() {
@@ -199,7 +233,7 @@ impl LineChart {
                 .label_font((FAMILY, 16))
                 .background_style(WHITE.mix(0.85))
                 .border_style(RGBColor(180, 180, 180))
-                .position(SeriesLabelPosition::UpperRight)
+                .position(self.legend_corner())
                 .draw()
                 .map_err(e)?;
         }

@@ -119,7 +119,7 @@ pub fn plot_sweep(
         ))
         .into());
     }
-    let (xs, x_unit) = x_values(&df, &x).map_err(|m| bad(m))?;
+    let (xs, x_unit) = x_values(&df, &x).map_err(bad)?;
     let mut others: Vec<&String> = by.iter().collect();
     others.extend(
         params

@@ -232,7 +232,7 @@ fn check_paths(
                 "parameter `seed` cannot be swept: every run's seed derives from the sweep's `seed`, point and replicate; use `replicates`",
             ));
         }
-        if valid.iter().any(|v| *v == p.path) {
+        if valid.contains(&p.path) {
             continue;
         }
         let o = Override {

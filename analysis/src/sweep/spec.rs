@@ -291,7 +291,7 @@ mod tests {
             e.contains("`parameters.\"a\"`") && e.contains("empty"),
             "{e}"
         );
-        let e = parse(&format!("{grid}")).unwrap_err();
+        let e = parse(&grid).unwrap_err();
         assert!(e.contains("no parameters"), "{e}");
         let e = parse(&grid.replace("replicates = 2", "replicates = 0")).unwrap_err();
         assert!(e.contains("replicates") && e.contains("0"), "{e}");
