@@ -112,12 +112,11 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
         swarm
             .lines
             .push(series_line(&rows, t, "leechers", tag(t, "leechers")));
-        avail.lines.push(series_line(
-            &rows,
-            t,
-            "distributed_copies",
-            tag(t, "distributed copies"),
-        ));
+        // A chart with one line per torrent needs no legend for a single torrent.
+        let name = if many { t.clone() } else { String::new() };
+        avail
+            .lines
+            .push(series_line(&rows, t, "distributed_copies", name));
     }
     swarm.save(plots, "swarm")?;
     avail.save(plots, "availability")?;
@@ -179,7 +178,8 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
             ..LineChart::default()
         };
         for t in &names {
-            let line = series_line(&rows, t, "price_per_mib", tag(t, "price"));
+            let name = if many { t.clone() } else { String::new() };
+            let line = series_line(&rows, t, "price_per_mib", name);
             if !line.points.is_empty() {
                 price.lines.push(line);
             }
