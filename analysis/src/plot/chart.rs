@@ -2,8 +2,9 @@
 //! optional shaded band per line, a title, axis labels with units and a legend. Every plot
 //! of `tokenswarm plot` is a [`LineChart`].
 //!
-//! Invariant: text is drawn with the DejaVu Sans font compiled into the binary (registered
-//! as `sans-serif`), so rendering never looks for system fonts.
+//! Invariant: text is measured and (in PNGs) rasterised with the DejaVu Sans font compiled
+//! into the binary, registered as `sans-serif`, so drawing never looks for system fonts; SVGs
+//! name the generic `sans-serif` family for the viewer.
 
 use anyhow::anyhow;
 use plotters::coord::Shift;

@@ -11,8 +11,12 @@ use super::values::{numeric, text};
 use crate::frame::{csv_bytes, parquet_bytes};
 use crate::metrics::{Aggregate, Metric, flatten_summary};
 use anyhow::Context;
+use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
 use std::path::Path;
+
+/// Rows gathered before a row group of `series.parquet` is written.
+const SERIES_ROW_GROUP_ROWS: usize = 1 << 15;
 
 /// The runs' directory under a sweep's output directory.
 pub const RUNS_DIR: &str = "runs";
@@ -162,14 +166,17 @@ fn points_frame(
     Ok(DataFrame::new_infer_height(cols)?)
 }
 
-/// Streams every run's `series.csv` into one long `series.parquet` (one row group per run)
-/// with the run's point, replicate and seed in front.
+/// Streams every run's `series.csv` into one long `series.parquet` with the run's point,
+/// replicate and seed in front. Runs are gathered into row groups of about
+/// `SERIES_ROW_GROUP_ROWS` rows: one row group per run made the writer's metadata grow with
+/// the number of runs; this bounds memory by one row group.
 fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
     let tmp = out.join(format!(".series.parquet.tmp-{}", std::process::id()));
     let result = (|| -> anyhow::Result<()> {
         let file = std::fs::File::create(&tmp)?;
-        let mut writer: Option<polars::io::parquet::write::BatchedWriter<std::fs::File>> = None;
+        let mut writer: Option<BatchedWriter<std::fs::File>> = None;
         let mut pending = Some(file);
+        let mut buffer: Option<DataFrame> = None;
         for run in done {
             let path = out.join(RUNS_DIR).join(run.dir_name()).join("series.csv");
             let mut df = crate::frame::read_csv(&path)?;
@@ -187,18 +194,26 @@ fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
                 cols.push(c);
             }
             df = DataFrame::new(h, cols)?;
-            df.rechunk_mut();
-            if writer.is_none() {
-                let f = pending.take().expect("file taken once");
-                writer = Some(ParquetWriter::new(f).batched(df.schema())?);
+            let grown = match buffer.take() {
+                None => df,
+                Some(mut b) => {
+                    b.vstack_mut(&df).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}: columns differ from the first run: {e}",
+                            path.display()
+                        )
+                    })?;
+                    b
+                }
+            };
+            if grown.height() >= SERIES_ROW_GROUP_ROWS {
+                flush(&mut writer, &mut pending, grown)?;
+            } else {
+                buffer = Some(grown);
             }
-            writer
-                .as_mut()
-                .expect("writer created above")
-                .write_batch(&df)
-                .map_err(|e| {
-                    anyhow::anyhow!("{}: columns differ from the first run: {e}", path.display())
-                })?;
+        }
+        if let Some(rest) = buffer.take() {
+            flush(&mut writer, &mut pending, rest)?;
         }
         match writer {
             Some(w) => {
@@ -216,6 +231,24 @@ fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+/// Writes `df` as the next row group(s), creating the writer from the first frame's schema.
+fn flush(
+    writer: &mut Option<BatchedWriter<std::fs::File>>,
+    pending: &mut Option<std::fs::File>,
+    mut df: DataFrame,
+) -> anyhow::Result<()> {
+    df.rechunk_mut();
+    if writer.is_none() {
+        let f = pending.take().expect("the file is taken once");
+        *writer = Some(ParquetWriter::new(f).batched(df.schema())?);
+    }
+    writer
+        .as_mut()
+        .expect("writer created above")
+        .write_batch(&df)?;
+    Ok(())
 }
 
 /// Writes one file by a temporary sibling and a rename, so readers never see half a table.
