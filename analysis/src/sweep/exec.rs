@@ -209,12 +209,30 @@ fn prepare_dir(out: &Path, plan: &Plan, resume: bool) -> Result<(), CommandError
                 "the output directory already holds this sweep; pass --resume to finish it, or choose another --out",
             )
             .into()),
-            Some(_) => Ok(()),
+            Some(_) => {
+                remove_partials(&out.join(RUNS_DIR)).map_err(anyhow::Error::from)?;
+                Ok(())
+            }
         };
     }
     std::fs::create_dir_all(out.join(RUNS_DIR)).map_err(anyhow::Error::from)?;
     let desc = serde_json::to_string_pretty(&plan.description()).map_err(anyhow::Error::from)?;
     write_file(out, DESCRIPTION, format!("{desc}\n").as_bytes())?;
+    Ok(())
+}
+
+/// Removes the temporary directories of runs that were being written when an earlier sweep
+/// was interrupted (`.pNNNN-rRR.partial-PID`); finished runs are never touched.
+fn remove_partials(runs: &Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return Ok(());
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.starts_with('.') && name.contains(".partial-") {
+            std::fs::remove_dir_all(e.path())?;
+        }
+    }
     Ok(())
 }
 

@@ -106,10 +106,11 @@ fn resume_skips_finished_runs_and_a_failed_run_does_not_stop_the_others() {
         &["sweep", "sweep.toml", "--threads", "2", "--out", "part"],
         &dir,
     );
-    // Simulate an interruption: two runs and the tables are gone.
+    // Simulate an interruption: two runs and the tables are gone, one run was half-written.
     for r in ["p0001-r00", "p0003-r01"] {
         std::fs::remove_dir_all(dir.join("part/runs").join(r)).unwrap();
     }
+    std::fs::create_dir_all(dir.join("part/runs/.p0001-r00.partial-1")).unwrap();
     std::fs::remove_file(dir.join("part/runs.csv")).unwrap();
     let kept = std::fs::read(dir.join("part/runs/p0000-r00/manifest.json")).unwrap();
     let o = tokenswarm(&["sweep", "sweep.toml", "--out", "part"], &dir);
@@ -120,6 +121,7 @@ fn resume_skips_finished_runs_and_a_failed_run_does_not_stop_the_others() {
     );
     let err = ok(&["sweep", "sweep.toml", "--resume", "--out", "part"], &dir);
     assert!(err.contains("(6 done before, 0 failed)"), "{err}");
+    assert!(!dir.join("part/runs/.p0001-r00.partial-1").exists());
     assert_eq!(
         kept,
         std::fs::read(dir.join("part/runs/p0000-r00/manifest.json")).unwrap(),
@@ -272,4 +274,29 @@ fn latin_hypercube_sweeps_sample_ranges_reproducibly() {
         .collect();
     thirds.sort();
     assert_eq!(thirds, vec![0, 1, 2], "{runs}");
+}
+
+#[test]
+fn zip_sweeps_pair_values_and_take_an_inline_base() {
+    let inline = format!(
+        "name = \"zip\"\nkind = \"zip\"\nreplicates = 1\nseed = 5\n[parameters]\n\"torrents[0].arrivals.count\" = [5, 15]\n\"torrents[0].size\" = [\"1 MiB\", \"2 MiB\"]\n[base]\n{}",
+        SMALL
+            .replace("[[torrents]]", "[[base.torrents]]")
+            .replace("[[classes]]", "[[base.classes]]")
+    );
+    let dir = setup("sweep-zip", &inline);
+    ok(&["sweep", "sweep.toml", "--out", "z"], &dir);
+    let runs = std::fs::read_to_string(dir.join("z/runs.csv")).unwrap();
+    let rows: Vec<&str> = runs.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{runs}");
+    assert!(
+        rows[0].starts_with("0,0,") && rows[0].contains(",5,1 MiB,1048576.0,"),
+        "{runs}"
+    );
+    assert!(
+        rows[1].starts_with("1,0,") && rows[1].contains(",15,2 MiB,2097152.0,"),
+        "{runs}"
+    );
+    let summary = std::fs::read_to_string(dir.join("z/runs/p0001-r00/summary.json")).unwrap();
+    assert!(summary.contains("\"arrivals\": 15"), "{summary}");
 }
