@@ -8,8 +8,12 @@ use polars::prelude::*;
 use std::io::Cursor;
 
 /// Parses CSV text (with a header) into a frame, inferring each column's type from all
-/// its cells; empty cells are nulls.
+/// its cells; empty cells are nulls. An empty text (a table with no rows, which
+/// `table::to_csv` writes without a header) is an empty frame.
 pub fn frame_from_csv(csv: &str) -> PolarsResult<DataFrame> {
+    if csv.trim().is_empty() {
+        return Ok(DataFrame::empty());
+    }
     CsvReadOptions::default()
         .with_infer_schema_length(None)
         .with_has_header(true)
@@ -75,6 +79,21 @@ mod tests {
             String::from_utf8(csv_bytes(&mut df).unwrap()).unwrap(),
             "a,b,c\n1,x,\n2,\"y,z\",0.5\n"
         );
+    }
+
+    #[test]
+    fn a_table_without_rows_gets_an_empty_twin() {
+        let files = vec![("ledger.csv", String::new()), ("h.csv", "a,b\n".into())];
+        let out = with_parquet_twins(files).unwrap();
+        assert_eq!(out.len(), 4);
+        let empty = ParquetReader::new(Cursor::new(out[2].1.clone()))
+            .finish()
+            .unwrap();
+        assert_eq!((empty.height(), empty.width()), (0, 0));
+        let header_only = ParquetReader::new(Cursor::new(out[3].1.clone()))
+            .finish()
+            .unwrap();
+        assert_eq!((header_only.height(), header_only.width()), (0, 2));
     }
 
     #[test]

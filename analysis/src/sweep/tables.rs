@@ -181,6 +181,9 @@ fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
             let path = out.join(RUNS_DIR).join(run.dir_name()).join("series.csv");
             let mut df = crate::frame::read_csv(&path)?;
             let h = df.height();
+            if h == 0 {
+                continue;
+            }
             let mut cols = vec![
                 Column::new("point".into(), vec![run.point; h]),
                 Column::new("replicate".into(), vec![run.replicate; h]),
