@@ -4,10 +4,12 @@
 //!
 //! Expected inputs (the names are the contract with the tables a run writes):
 //! - `series.csv`: `time_s, torrent, metric, value`; metrics `seeds`, `leechers`,
-//!   `distributed_copies`, and for tokens `price_per_mib` (tokens per MiB).
+//!   `distributed_copies`, and for tokens `price_per_mib` (tokens per MiB, per torrent or
+//!   run-wide under torrent `*`).
 //! - `peers.csv`: `torrent`, `download_time_s`.
-//! - balances: a column `balance_end_tokens` in `balances.csv` (preferred) or `peers.csv`,
-//!   one row per account.
+//! - balances: a column `holdings_end_tokens` or `balance_end_tokens` in `balances.csv`
+//!   (preferred) or `peers.csv`, one row per account; rows with `strategy` = `barter` are
+//!   left out.
 //!
 //! Invariant: a plot whose data is absent is skipped with a note, never drawn empty or
 //! from made-up data.
@@ -82,7 +84,14 @@ fn series_line(rows: &SeriesRows, torrent: &str, metric: &str, label: String) ->
 pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     let mut notes = Vec::new();
     let rows = read_series(dir)?;
-    let names = torrents(&rows);
+    // Torrents with swarm rows; run-wide rows (such as the economy's, under torrent `*`)
+    // have none and only appear in the charts of their own metrics.
+    let all_names = torrents(&rows);
+    let names: Vec<String> = all_names
+        .iter()
+        .filter(|t| rows.iter().any(|r| r.1 == **t && r.2 == "seeds"))
+        .cloned()
+        .collect();
     let many = names.len() > 1;
     let tag = |t: &str, what: &str| {
         if many {
@@ -166,7 +175,7 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     match balances(dir)? {
         Some(values) => lorenz(&values).save(plots, "lorenz-balances")?,
         None => notes.push(
-            "lorenz-balances: no `balance_end_tokens` column in balances.csv or peers.csv (runs without tokens)".into(),
+            "lorenz-balances: no `holdings_end_tokens` or `balance_end_tokens` column in balances.csv or peers.csv (runs without tokens)".into(),
         ),
     }
     if rows.iter().any(|r| r.2 == "price_per_mib") {
@@ -177,12 +186,19 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
             step: true,
             ..LineChart::default()
         };
-        for t in &names {
-            let name = if many { t.clone() } else { String::new() };
-            let line = series_line(&rows, t, "price_per_mib", name);
-            if !line.points.is_empty() {
-                price.lines.push(line);
-            }
+        let priced: Vec<&String> = all_names
+            .iter()
+            .filter(|t| rows.iter().any(|r| r.1 == **t && r.2 == "price_per_mib"))
+            .collect();
+        for t in &priced {
+            let name = match (priced.len() > 1, t.as_str()) {
+                (false, _) => String::new(),
+                (true, "*") => "all torrents".to_string(),
+                (true, _) => t.to_string(),
+            };
+            price
+                .lines
+                .push(series_line(&rows, t, "price_per_mib", name));
         }
         price.save(plots, "price")?;
     } else {
@@ -191,7 +207,10 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     Ok(notes)
 }
 
-/// End balances from `balances.csv` or `peers.csv`, if either has `balance_end_tokens`.
+/// End holdings of the token accounts, from `balances.csv` (preferred) or `peers.csv`:
+/// the column `holdings_end_tokens` (balance plus claims in open channels) if present, else
+/// `balance_end_tokens`; rows whose `strategy` is `barter` (hosts without the token
+/// extension) are left out, so the Gini matches the summary's Gini over participants.
 fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
     for file in ["balances.csv", "peers.csv"] {
         let path = dir.join(file);
@@ -199,14 +218,25 @@ fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
             continue;
         }
         let df = read_csv(&path)?;
-        if df.column("balance_end_tokens").is_ok() {
-            return Ok(Some(
-                f64_col(&df, "balance_end_tokens")?
-                    .into_iter()
-                    .flatten()
-                    .collect(),
-            ));
-        }
+        let Some(column) = ["holdings_end_tokens", "balance_end_tokens"]
+            .into_iter()
+            .find(|c| df.column(c).is_ok())
+        else {
+            continue;
+        };
+        let values = f64_col(&df, column)?;
+        let barter: Vec<bool> = match str_col(&df, "strategy") {
+            Ok(s) => s.iter().map(|s| s == "barter").collect(),
+            Err(_) => vec![false; values.len()],
+        };
+        return Ok(Some(
+            values
+                .into_iter()
+                .zip(barter)
+                .filter(|(_, b)| !b)
+                .filter_map(|(v, _)| v)
+                .collect(),
+        ));
     }
     Ok(None)
 }

@@ -53,12 +53,13 @@ fn run_plots_and_token_plots_only_with_token_data() {
     let series = std::fs::read_to_string(dir.join("r/series.csv")).unwrap();
     std::fs::write(
         dir.join("r/series.csv"),
-        format!("{series}0.0,file,price_per_mib,1.5\n600.0,file,price_per_mib,2.5\n"),
+        format!("{series}0.0,*,price_per_mib,1.5\n600.0,*,price_per_mib,2.5\n"),
     )
     .unwrap();
+    // Holdings of 0, 0, 0, 8 among participants (the barter host is left out): Gini 0.75.
     std::fs::write(
         dir.join("r/balances.csv"),
-        "account,balance_end_tokens\n0,1\n1,3\n2,0\n3,12\n",
+        "host,strategy,balance_end_tokens,holdings_end_tokens\n0,seller,1,0\n1,seller,3,0\n2,barter,50,50\n3,buyer,0,0\n4,seller,12,8\n",
     )
     .unwrap();
     let o = tokenswarm(&["plot", "r"], &dir);
@@ -67,7 +68,7 @@ fn run_plots_and_token_plots_only_with_token_data() {
     assert!(is_png(&dir.join("r/plots/lorenz-balances.png")));
     assert!(is_svg_with_text(
         &dir.join("r/plots/lorenz-balances.svg"),
-        "Gini"
+        "Gini 0.750, 4 accounts"
     ));
     assert!(is_svg_with_text(
         &dir.join("r/plots/price.svg"),
