@@ -139,6 +139,13 @@ impl LineChart {
         )
     }
 
+    /// Title font size in pixels: 26, smaller for titles that would not fit the width (a
+    /// DejaVu Sans Bold character is about 0.6 em wide on average).
+    fn title_size(&self) -> f64 {
+        let chars = self.title.chars().count().max(1) as f64;
+        (0.94 * SIZE.0 as f64 / (0.6 * chars)).min(26.0)
+    }
+
     /// The upper corner where the data is lower, so the legend hides less of it.
     fn legend_corner(&self) -> SeriesLabelPosition {
         let (xr, _) = self.ranges();
@@ -172,7 +179,12 @@ impl LineChart {
         area.fill(&WHITE).map_err(e)?;
         let (xr, yr) = self.ranges();
         let mut chart = ChartBuilder::on(area)
-            .caption(&self.title, (FAMILY, 26).into_font().style(FontStyle::Bold))
+            .caption(
+                &self.title,
+                (FAMILY, self.title_size())
+                    .into_font()
+                    .style(FontStyle::Bold),
+            )
             .margin(16)
             .x_label_area_size(56)
             .y_label_area_size(84)

@@ -1,5 +1,5 @@
 //! Plots of one run directory: seeds and leechers over time, availability over time, the
-//! CDF of download times and, when the run has token data, the Lorenz curve of balances
+//! CDF of download times and, when the run has token data, the Lorenz curve of holdings
 //! and the price over time.
 //!
 //! Expected inputs (the names are the contract with the tables a run writes):
@@ -241,7 +241,7 @@ fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
     Ok(None)
 }
 
-/// The Lorenz curve of `values` (negative balances count as zero holdings), with the Gini
+/// The Lorenz curve of `values` (negative values count as zero holdings), with the Gini
 /// coefficient in the title.
 pub fn lorenz(values: &[f64]) -> LineChart {
     let mut v: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
@@ -265,14 +265,14 @@ pub fn lorenz(values: &[f64]) -> LineChart {
     let gini = 1.0 - 2.0 * area;
     LineChart {
         title: format!(
-            "Lorenz curve of end balances (Gini {gini:.3}, {} accounts)",
+            "Lorenz curve of token holdings at the end (Gini {gini:.3}, {} accounts)",
             v.len()
         ),
         x_label: "share of accounts, poorest first".into(),
         y_label: "share of tokens held".into(),
         lines: vec![
             Line {
-                label: "balances".into(),
+                label: "holdings".into(),
                 points,
                 ..Line::default()
             },
