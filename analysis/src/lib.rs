@@ -1,8 +1,14 @@
-//! The `tokenswarm` command's library: loading scenario files, running them and writing
-//! results. The binary (`main.rs`) only parses arguments and maps errors to exit codes.
+//! The `tokenswarm` command's library: loading scenario files, running them, sweeping their
+//! parameters, writing tables, drawing plots and checking regressions. The binary
+//! (`main.rs`) only parses arguments and maps errors to exit codes.
 
+pub mod check;
 pub mod error;
+pub mod frame;
 pub mod load;
+pub mod metrics;
 pub mod output;
+pub mod plot;
 pub mod run;
+pub mod sweep;
 pub mod table;

@@ -1,7 +1,10 @@
 //! `tokenswarm`: run scenario files of tokenized BitTorrent swarms and write their results.
 
+use analysis::check::{Verdict, check};
 use analysis::load::Override;
+use analysis::plot::{SweepPlotRequest, plot};
 use analysis::run::{CommandError, RunRequest, run, show_config};
+use analysis::sweep::{SweepRequest, sweep};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +22,7 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Run a scenario and write manifest.json, summary.json and CSV tables.
+    /// Run a scenario and write manifest.json, summary.json and tables (CSV and Parquet).
     Run {
         /// Scenario file (TOML).
         file: PathBuf,
@@ -32,6 +35,44 @@ enum Command {
         /// Output directory (default: outputs/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Run every (point, replicate) of a sweep file in parallel and write runs/points/series
+    /// tables (Parquet and CSV).
+    Sweep {
+        /// Sweep file (TOML).
+        file: PathBuf,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory (default: outputs/<sweep name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Finish an interrupted sweep in --out without redoing finished runs.
+        #[arg(long)]
+        resume: bool,
+    },
+    /// Draw a run's or a sweep's charts (SVG and PNG) into DIR/plots/.
+    Plot {
+        /// A run directory (from `run`) or a sweep directory (from `sweep`).
+        dir: PathBuf,
+        /// Sweeps: a metric to draw, as named in points.csv (repeatable).
+        #[arg(long = "metric")]
+        metrics: Vec<String>,
+        /// Sweeps: the parameter on the x axis (default: the first swept parameter).
+        #[arg(long)]
+        x: Option<String>,
+        /// Sweeps: the parameter drawn as one line per value (default: the second).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Run the regression scenarios and compare their metrics with the baselines.
+    Check {
+        /// Directory of regression scenarios and baselines.
+        #[arg(default_value = "scenarios/regression")]
+        dir: PathBuf,
+        /// Rewrite the baselines with the current values (keeping seeds and tolerances).
+        #[arg(long)]
+        bless: bool,
     },
     /// Print the resolved scenario with every default filled in.
     ShowConfig {
@@ -56,6 +97,65 @@ fn main() -> ExitCode {
             out,
         })
         .map(|_| ()),
+        Command::Sweep {
+            file,
+            threads,
+            out,
+            resume,
+        } => sweep(&SweepRequest {
+            file,
+            threads,
+            out,
+            resume,
+        })
+        .and_then(|o| {
+            if o.failures.is_empty() {
+                Ok(())
+            } else {
+                Err(CommandError::Other(anyhow::anyhow!(
+                    "{} of {} runs failed (listed in {})",
+                    o.failures.len(),
+                    o.runs,
+                    o.out.join("failed.csv").display()
+                )))
+            }
+        }),
+        Command::Plot {
+            dir,
+            metrics,
+            x,
+            by,
+        } => plot(&dir, &SweepPlotRequest { metrics, x, by }).map(|o| {
+            for note in &o.notes {
+                eprintln!("tokenswarm: skipped {note}");
+            }
+            eprintln!(
+                "tokenswarm: {} charts (SVG and PNG) in {}",
+                o.drawn.len(),
+                o.plots.display()
+            );
+        }),
+        Command::Check { dir, bless } => check(&dir, bless).and_then(|o| {
+            if !o.blessed {
+                print!("{}", o.table());
+            }
+            for s in &o.unbaselined {
+                println!("{s}: no baseline; run `tokenswarm check --bless` to create it");
+            }
+            if o.blessed {
+                println!("baselines rewritten in {}", dir.display());
+                Ok(())
+            } else if o.passed() {
+                println!("check: every metric within tolerance");
+                Ok(())
+            } else {
+                let bad = o.rows.iter().filter(|r| r.verdict != Verdict::Ok).count();
+                Err(CommandError::Other(anyhow::anyhow!(
+                    "regression check failed: {bad} metrics outside their baseline, {} scenarios without one",
+                    o.unbaselined.len()
+                )))
+            }
+        }),
         Command::ShowConfig { file, overrides } => {
             show_config(&file, &overrides).map(|text| print!("{text}"))
         }

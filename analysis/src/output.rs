@@ -1,6 +1,7 @@
 //! Writing a run's results atomically: everything goes to a temporary sibling directory that
 //! is renamed into place only when complete, so a failed run leaves nothing half-written.
 
+use crate::frame::with_parquet_twins;
 use crate::table::to_csv;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -45,14 +46,26 @@ pub fn git_revision() -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Writes every file of a run into `dir` (replacing a previous run there).
+/// Writes every file of a run into `dir` (replacing a previous run there): the files of
+/// [`run_files`] and a Parquet twin of every CSV table among them.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     report: &Report,
     manifest: &Manifest,
 ) -> anyhow::Result<()> {
-    let mut files: Vec<(&str, String)> = vec![
+    let files = run_files(scenario, report, manifest)?;
+    write_atomically(dir, &with_parquet_twins(files)?)
+}
+
+/// The files of a run, by name: JSON documents, the resolved scenario and CSV tables.
+/// Every `.csv` listed here also gets a `.parquet` twin from [`write_run`].
+pub fn run_files(
+    scenario: &Scenario,
+    report: &Report,
+    manifest: &Manifest,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    let mut files: Vec<(&'static str, String)> = vec![
         (
             "manifest.json",
             serde_json::to_string_pretty(manifest)? + "\n",
@@ -70,11 +83,14 @@ pub fn write_run(
         files.push(("balances.csv", to_csv(&econ.balances)?));
         files.push(("journal.csv", to_csv(&econ.journal)?));
     }
-    write_atomically(dir, &files)
+    Ok(files)
 }
 
 /// Writes `files` into a temporary sibling of `dir`, then renames it to `dir`.
-pub fn write_atomically(dir: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+pub fn write_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(
+    dir: &Path,
+    files: &[(N, C)],
+) -> anyhow::Result<()> {
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -1,7 +1,11 @@
-//! The `tokenswarm` binary end to end: bad input, determinism of written files, show-config.
+//! The `tokenswarm` binary end to end: bad input, determinism of written files, show-config,
+//! sweeps, plots and the regression check.
 
 mod bad_input;
+mod checks;
+mod plots;
 mod runs;
+mod sweeps;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -2,12 +2,15 @@
 
 use super::{SMALL, temp_dir, tokenswarm};
 
-const TABLES: [&str; 5] = [
+const TABLES: [&str; 8] = [
     "summary.json",
     "torrents.csv",
     "peers.csv",
     "series.csv",
     "scenario.toml",
+    "torrents.parquet",
+    "peers.parquet",
+    "series.parquet",
 ];
 
 #[test]

@@ -1,0 +1,112 @@
+//! polars at the edges: CSV text to a `DataFrame`, a `DataFrame` to Parquet or CSV bytes,
+//! and the Parquet twin of every CSV table a run writes.
+//!
+//! Invariant: the same table always gives the same bytes. Column types are inferred from
+//! the whole column (never a prefix), and nothing here depends on the thread count.
+
+use polars::prelude::*;
+use std::io::Cursor;
+
+/// Parses CSV text (with a header) into a frame, inferring each column's type from all
+/// its cells; empty cells are nulls. An empty text (a table with no rows, which
+/// `table::to_csv` writes without a header) is an empty frame.
+pub fn frame_from_csv(csv: &str) -> PolarsResult<DataFrame> {
+    if csv.trim().is_empty() {
+        return Ok(DataFrame::empty());
+    }
+    CsvReadOptions::default()
+        .with_infer_schema_length(None)
+        .with_has_header(true)
+        .into_reader_with_file_handle(Cursor::new(csv.as_bytes()))
+        .finish()
+}
+
+/// Reads a CSV file into a frame like [`frame_from_csv`].
+pub fn read_csv(path: &std::path::Path) -> anyhow::Result<DataFrame> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+    frame_from_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// The frame as a Parquet file (zstd, with statistics).
+pub fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    ParquetWriter::new(&mut buf).finish(df)?;
+    Ok(buf)
+}
+
+/// The frame as CSV with a header; nulls are empty cells.
+pub fn csv_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
+    let mut buf = Vec::new();
+    CsvWriter::new(&mut buf).include_header(true).finish(df)?;
+    Ok(buf)
+}
+
+/// For every `NAME.csv` in `files`, a `NAME.parquet` with the same table, appended after
+/// the originals. A run's new tables get their Parquet twin without being listed here.
+pub fn with_parquet_twins(files: Vec<(&str, String)>) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(files.len() * 2);
+    let mut twins = Vec::new();
+    for (name, text) in files {
+        if let Some(stem) = name.strip_suffix(".csv") {
+            let mut df = frame_from_csv(&text)
+                .map_err(|e| anyhow::anyhow!("{name}: cannot read back as a table: {e}"))?;
+            twins.push((format!("{stem}.parquet"), parquet_bytes(&mut df)?));
+        }
+        out.push((name.to_string(), text.into_bytes()));
+    }
+    out.extend(twins);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_round_trips_through_a_frame_and_parquet_is_stable() {
+        let csv = "a,b,c\n1,x,\n2,\"y,z\",0.5\n";
+        let mut df = frame_from_csv(csv).unwrap();
+        assert_eq!(df.height(), 2);
+        assert_eq!(df.column("a").unwrap().dtype(), &DataType::Int64);
+        assert_eq!(df.column("c").unwrap().null_count(), 1);
+        let p1 = parquet_bytes(&mut df).unwrap();
+        let p2 = parquet_bytes(&mut frame_from_csv(csv).unwrap()).unwrap();
+        assert_eq!(p1, p2);
+        let back = ParquetReader::new(Cursor::new(p1)).finish().unwrap();
+        assert!(back.equals_missing(&df));
+        assert_eq!(
+            String::from_utf8(csv_bytes(&mut df).unwrap()).unwrap(),
+            "a,b,c\n1,x,\n2,\"y,z\",0.5\n"
+        );
+    }
+
+    #[test]
+    fn a_table_without_rows_gets_an_empty_twin() {
+        let files = vec![("ledger.csv", String::new()), ("h.csv", "a,b\n".into())];
+        let out = with_parquet_twins(files).unwrap();
+        assert_eq!(out.len(), 4);
+        let empty = ParquetReader::new(Cursor::new(out[2].1.clone()))
+            .finish()
+            .unwrap();
+        assert_eq!((empty.height(), empty.width()), (0, 0));
+        let header_only = ParquetReader::new(Cursor::new(out[3].1.clone()))
+            .finish()
+            .unwrap();
+        assert_eq!((header_only.height(), header_only.width()), (0, 2));
+    }
+
+    #[test]
+    fn every_csv_gets_a_twin() {
+        let files = vec![
+            ("summary.json", "{}".to_string()),
+            ("t.csv", "a\n1\n".into()),
+        ];
+        let names: Vec<String> = with_parquet_twins(files)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.0)
+            .collect();
+        assert_eq!(names, vec!["summary.json", "t.csv", "t.parquet"]);
+    }
+}

@@ -1,0 +1,302 @@
+//! Plots of one run directory: seeds and leechers over time, availability over time, the
+//! CDF of download times and, when the run has token data, the Lorenz curve of holdings
+//! and the price over time.
+//!
+//! Expected inputs (the names are the contract with the tables a run writes):
+//! - `series.csv`: `time_s, torrent, metric, value`; metrics `seeds`, `leechers`,
+//!   `distributed_copies`, and for tokens `price_per_mib` (tokens per MiB, per torrent or
+//!   run-wide under torrent `*`).
+//! - `peers.csv`: `torrent`, `download_time_s`.
+//! - balances: a column `holdings_end_tokens` or `balance_end_tokens` in `balances.csv`
+//!   (preferred) or `peers.csv`, one row per account; rows with `strategy` = `barter` are
+//!   left out.
+//!
+//! Invariant: a plot whose data is absent is skipped with a note, never drawn empty or
+//! from made-up data.
+
+use super::chart::{Line, LineChart};
+use crate::frame::read_csv;
+use polars::prelude::*;
+use std::path::Path;
+
+/// Series rows `(time_s, torrent, metric, value)` in file order.
+type SeriesRows = Vec<(f64, String, String, f64)>;
+
+fn f64_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
+    let c = df
+        .column(name)
+        .map_err(|_| anyhow::anyhow!("no column `{name}`"))?
+        .cast(&DataType::Float64)?;
+    Ok(c.f64()?.iter().collect())
+}
+
+fn str_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
+    let c = df
+        .column(name)
+        .map_err(|_| anyhow::anyhow!("no column `{name}`"))?
+        .cast(&DataType::String)?;
+    Ok(c.str()?
+        .iter()
+        .map(|s| s.unwrap_or_default().to_string())
+        .collect())
+}
+
+fn read_series(dir: &Path) -> anyhow::Result<SeriesRows> {
+    let df = read_csv(&dir.join("series.csv"))?;
+    let (t, tor, m, v) = (
+        f64_col(&df, "time_s")?,
+        str_col(&df, "torrent")?,
+        str_col(&df, "metric")?,
+        f64_col(&df, "value")?,
+    );
+    Ok(t.into_iter()
+        .zip(tor)
+        .zip(m)
+        .zip(v)
+        .filter_map(|(((t, tor), m), v)| Some((t?, tor, m, v?)))
+        .collect())
+}
+
+/// Torrent names in first-seen order.
+fn torrents(rows: &SeriesRows) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for r in rows {
+        if !names.contains(&r.1) {
+            names.push(r.1.clone());
+        }
+    }
+    names
+}
+
+fn series_line(rows: &SeriesRows, torrent: &str, metric: &str, label: String) -> Line {
+    Line {
+        label,
+        points: rows
+            .iter()
+            .filter(|r| r.1 == torrent && r.2 == metric)
+            .map(|r| (r.0, r.3))
+            .collect(),
+        ..Line::default()
+    }
+}
+
+/// Draws every plot the run's data allows into `plots`; returns notes on skipped plots.
+pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
+    let mut notes = Vec::new();
+    let rows = read_series(dir)?;
+    // Torrents with swarm rows; run-wide rows (such as the economy's, under torrent `*`)
+    // have none and only appear in the charts of their own metrics.
+    let all_names = torrents(&rows);
+    let names: Vec<String> = all_names
+        .iter()
+        .filter(|t| rows.iter().any(|r| r.1 == **t && r.2 == "seeds"))
+        .cloned()
+        .collect();
+    let many = names.len() > 1;
+    let tag = |t: &str, what: &str| {
+        if many {
+            format!("{t}: {what}")
+        } else {
+            what.to_string()
+        }
+    };
+    let mut swarm = LineChart {
+        title: "Seeds and leechers over time".into(),
+        x_label: "time (s)".into(),
+        y_label: "peers online".into(),
+        step: true,
+        ..LineChart::default()
+    };
+    let mut avail = LineChart {
+        title: "Availability over time".into(),
+        x_label: "time (s)".into(),
+        y_label: "distributed copies".into(),
+        step: true,
+        ..LineChart::default()
+    };
+    for t in &names {
+        swarm
+            .lines
+            .push(series_line(&rows, t, "seeds", tag(t, "seeds")));
+        swarm
+            .lines
+            .push(series_line(&rows, t, "leechers", tag(t, "leechers")));
+        // A chart with one line per torrent needs no legend for a single torrent.
+        let name = if many { t.clone() } else { String::new() };
+        avail
+            .lines
+            .push(series_line(&rows, t, "distributed_copies", name));
+    }
+    swarm.save(plots, "swarm")?;
+    avail.save(plots, "availability")?;
+
+    let peers = read_csv(&dir.join("peers.csv"))?;
+    let (ptor, dl) = (
+        str_col(&peers, "torrent")?,
+        f64_col(&peers, "download_time_s")?,
+    );
+    let mut cdf = LineChart {
+        title: "Download times (CDF over completed peers)".into(),
+        x_label: "download time (s)".into(),
+        y_label: "fraction of completed peers".into(),
+        step: true,
+        ..LineChart::default()
+    };
+    for t in &names {
+        let mut times: Vec<f64> = ptor
+            .iter()
+            .zip(&dl)
+            .filter(|(p, _)| *p == t)
+            .filter_map(|(_, d)| *d)
+            .collect();
+        times.sort_by(f64::total_cmp);
+        let n = times.len() as f64;
+        let mut points = vec![(times.first().copied().unwrap_or(0.0), 0.0)];
+        points.extend(
+            times
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| (x, (i + 1) as f64 / n)),
+        );
+        if !times.is_empty() {
+            cdf.lines.push(Line {
+                label: if many { t.clone() } else { String::new() },
+                points,
+                ..Line::default()
+            });
+        }
+    }
+    if cdf.lines.is_empty() {
+        notes.push("download-cdf: no peer completed a download".into());
+    } else {
+        cdf.save(plots, "download-cdf")?;
+    }
+
+    match balances(dir)? {
+        Some(values) => lorenz(&values).save(plots, "lorenz-balances")?,
+        None => notes.push(
+            "lorenz-balances: no `holdings_end_tokens` or `balance_end_tokens` column in balances.csv or peers.csv (runs without tokens)".into(),
+        ),
+    }
+    if rows.iter().any(|r| r.2 == "price_per_mib") {
+        let mut price = LineChart {
+            title: "Price over time".into(),
+            x_label: "time (s)".into(),
+            y_label: "price (tokens per MiB)".into(),
+            step: true,
+            ..LineChart::default()
+        };
+        let priced: Vec<&String> = all_names
+            .iter()
+            .filter(|t| rows.iter().any(|r| r.1 == **t && r.2 == "price_per_mib"))
+            .collect();
+        for t in &priced {
+            let name = match (priced.len() > 1, t.as_str()) {
+                (false, _) => String::new(),
+                (true, "*") => "all torrents".to_string(),
+                (true, _) => t.to_string(),
+            };
+            price
+                .lines
+                .push(series_line(&rows, t, "price_per_mib", name));
+        }
+        price.save(plots, "price")?;
+    } else {
+        notes.push("price: no `price_per_mib` metric in series.csv (runs without tokens)".into());
+    }
+    Ok(notes)
+}
+
+/// End holdings of the token accounts, from `balances.csv` (preferred) or `peers.csv`:
+/// the column `holdings_end_tokens` (balance plus claims in open channels) if present, else
+/// `balance_end_tokens`; rows whose `strategy` is `barter` (hosts without the token
+/// extension) are left out, so the Gini matches the summary's Gini over participants.
+fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
+    for file in ["balances.csv", "peers.csv"] {
+        let path = dir.join(file);
+        if !path.is_file() {
+            continue;
+        }
+        let df = read_csv(&path)?;
+        let Some(column) = ["holdings_end_tokens", "balance_end_tokens"]
+            .into_iter()
+            .find(|c| df.column(c).is_ok())
+        else {
+            continue;
+        };
+        let values = f64_col(&df, column)?;
+        let barter: Vec<bool> = match str_col(&df, "strategy") {
+            Ok(s) => s.iter().map(|s| s == "barter").collect(),
+            Err(_) => vec![false; values.len()],
+        };
+        return Ok(Some(
+            values
+                .into_iter()
+                .zip(barter)
+                .filter(|(_, b)| !b)
+                .filter_map(|(v, _)| v)
+                .collect(),
+        ));
+    }
+    Ok(None)
+}
+
+/// The Lorenz curve of `values` (negative values count as zero holdings), with the Gini
+/// coefficient in the title.
+pub fn lorenz(values: &[f64]) -> LineChart {
+    let mut v: Vec<f64> = values.iter().map(|x| x.max(0.0)).collect();
+    v.sort_by(f64::total_cmp);
+    let n = v.len() as f64;
+    let total: f64 = v.iter().sum();
+    let mut points = vec![(0.0, 0.0)];
+    let mut acc = 0.0;
+    for (i, x) in v.iter().enumerate() {
+        acc += x;
+        points.push((
+            (i + 1) as f64 / n,
+            if total > 0.0 { acc / total } else { 0.0 },
+        ));
+    }
+    // Gini = 1 − 2·(area under the Lorenz curve), trapezoids over the points.
+    let area: f64 = points
+        .windows(2)
+        .map(|w| (w[1].0 - w[0].0) * (w[0].1 + w[1].1) / 2.0)
+        .sum();
+    let gini = 1.0 - 2.0 * area;
+    LineChart {
+        title: format!(
+            "Lorenz curve of token holdings at the end (Gini {gini:.3}, {} accounts)",
+            v.len()
+        ),
+        x_label: "share of accounts, poorest first".into(),
+        y_label: "share of tokens held".into(),
+        lines: vec![
+            Line {
+                label: "holdings".into(),
+                points,
+                ..Line::default()
+            },
+            Line {
+                label: "equality".into(),
+                points: vec![(0.0, 0.0), (1.0, 1.0)],
+                dashed: true,
+                ..Line::default()
+            },
+        ],
+        ..LineChart::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lorenz_of_equal_and_concentrated_holdings() {
+        let eq = lorenz(&[5.0; 4]);
+        assert!(eq.title.contains("Gini 0.000"), "{}", eq.title);
+        let one = lorenz(&[0.0, 0.0, 0.0, 10.0]);
+        assert!(one.title.contains("Gini 0.750"), "{}", one.title);
+        assert_eq!(one.lines[0].points.last(), Some(&(1.0, 1.0)));
+    }
+}

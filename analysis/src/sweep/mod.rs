@@ -1,0 +1,15 @@
+//! `tokenswarm sweep`: parameter sweeps over dotted scenario paths (grid, zip, random,
+//! Latin hypercube), replicated, run in parallel, resumable, ending in tables.
+//!
+//! The pieces: `spec` reads the sweep file, `paths` and `values` check and interpret
+//! parameters, `plan` turns them into points and seeds, `exec` runs them, `tables` writes
+//! `runs`, `points` and `series`.
+
+pub mod exec;
+pub mod paths;
+pub mod plan;
+pub mod spec;
+pub mod tables;
+pub mod values;
+
+pub use exec::{SweepOutcome, SweepRequest, sweep};

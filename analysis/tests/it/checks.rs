@@ -1,0 +1,69 @@
+//! `tokenswarm check`: blessing writes baselines, an unchanged engine passes, a drifted
+//! metric fails with a table naming it, and tolerances survive a bless.
+
+use super::{SMALL, temp_dir, tokenswarm};
+
+#[test]
+fn bless_then_check_passes_and_drift_fails() {
+    let dir = temp_dir("check");
+    std::fs::create_dir_all(dir.join("reg")).unwrap();
+    std::fs::write(dir.join("reg/small.toml"), SMALL).unwrap();
+    let o = tokenswarm(&["check", "reg"], &dir);
+    assert_eq!(o.status.code(), Some(1), "no baseline is a failure");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no baseline"));
+
+    let o = tokenswarm(&["check", "reg", "--bless"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let baseline = std::fs::read_to_string(dir.join("reg/small.baseline.toml")).unwrap();
+    assert!(baseline.contains("seeds = [1, 2, 3]"), "{baseline}");
+    assert!(
+        baseline.contains("[metrics.\"torrents.file.download_time_s.mean\"]"),
+        "{baseline}"
+    );
+
+    let o = tokenswarm(&["check", "reg"], &dir);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.starts_with("scenario") && out.contains("metric") && out.contains("verdict"),
+        "{out}"
+    );
+    assert!(out.contains("every metric within tolerance"), "{out}");
+
+    // Move the expected mean download time by 10% with a 2% tolerance: drift.
+    let key = "[metrics.\"torrents.file.download_time_s.mean\"]\nvalue = ";
+    let at = baseline.find(key).unwrap() + key.len();
+    let end = at + baseline[at..].find('\n').unwrap();
+    let value: f64 = baseline[at..end].parse().unwrap();
+    let drifted = format!("{}{}{}", &baseline[..at], value * 1.1, &baseline[end..]);
+    std::fs::write(dir.join("reg/small.baseline.toml"), &drifted).unwrap();
+    let o = tokenswarm(&["check", "reg"], &dir);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("torrents.file.download_time_s.mean"))
+        .unwrap();
+    assert!(line.ends_with("DRIFT"), "{line}");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("1 metrics outside"));
+
+    // A wider tolerance set by hand accepts it, and a bless keeps that tolerance.
+    let widened = drifted.replacen(
+        &format!("value = {}\nrel = 0.02", value * 1.1),
+        &format!("value = {}\nrel = 0.2", value * 1.1),
+        1,
+    );
+    assert_ne!(widened, drifted);
+    std::fs::write(dir.join("reg/small.baseline.toml"), &widened).unwrap();
+    assert!(tokenswarm(&["check", "reg"], &dir).status.success());
+    assert!(
+        tokenswarm(&["check", "reg", "--bless"], &dir)
+            .status
+            .success()
+    );
+    let blessed = std::fs::read_to_string(dir.join("reg/small.baseline.toml")).unwrap();
+    assert!(
+        blessed.contains(&format!("value = {value}\nrel = 0.2\n")),
+        "{blessed}"
+    );
+}
