@@ -28,8 +28,13 @@ pub enum Stream {
     Choker = 6,
     /// Which existing host takes an arrival in a multi-torrent population.
     HostReuse = 7,
-    /// Token economy draws (endowments, bids, costs).
+    /// Token economy draws per host (participation, strategy, endowment, reserve), one
+    /// substream per host id so that economic parameters never shift another host's draws.
     Economy = 8,
+    /// Token economy draws per peer (value of time), one substream per peer id.
+    EconomyPeers = 9,
+    /// Auction tie-breaks.
+    Auction = 10,
 }
 
 /// SplitMix64 finaliser: a bijective mix of 64 bits, used to spread seeds.

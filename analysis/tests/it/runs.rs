@@ -189,6 +189,12 @@ fn economy_runs_write_balances_and_journal_deterministically() {
         assert!(!e[key].is_null(), "economy.{key} missing: {e}");
     }
     assert!(e["paid_pieces"].as_u64().unwrap() > 0, "{e}");
+    for stats in ["price_per_mib", "earnings_per_seeder_tokens"] {
+        assert!(
+            e[stats]["count"].as_u64().unwrap() > 0,
+            "economy.{stats}: {e}"
+        );
+    }
     let journal = std::fs::read_to_string(dir.join("a/journal.csv")).unwrap();
     assert!(journal.starts_with("time_s,from,to,amount_tokens,reason\n"));
     assert!(journal.contains(",endowment\n") && journal.contains(",channel_open\n"));

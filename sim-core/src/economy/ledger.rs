@@ -9,6 +9,10 @@ use crate::ids::{ChannelId, HostId};
 use crate::time::SimTime;
 use std::fmt;
 
+/// Most µT in existence at once (10¹² tokens): far below `u64::MAX`, so no account can
+/// overflow whatever a scenario mints.
+pub const MAX_SUPPLY: u128 = 1_000_000_000_000_000_000;
+
 /// Where tokens can be.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Account {
@@ -91,6 +95,8 @@ pub struct Ledger {
     burned: u128,
     /// Running sum of all accounts, updated by every movement (the O(1) check).
     held: u128,
+    /// µT not minted because of the supply cap.
+    refused: u128,
     journal: Vec<Entry>,
 }
 
@@ -124,15 +130,18 @@ impl Ledger {
         }
     }
 
-    /// Creates `amount` µT in `to`.
-    pub fn mint(&mut self, now: SimTime, to: Account, amount: u64, reason: Reason) {
+    /// Creates up to `amount` µT in `to`, never beyond [`MAX_SUPPLY`]; returns what was
+    /// minted (the rest is counted in [`Ledger::refused`]). The cap keeps every account, and
+    /// so every transfer, within `u64`.
+    pub fn mint(&mut self, now: SimTime, to: Account, amount: u64, reason: Reason) -> u64 {
+        let room = MAX_SUPPLY - self.supply().min(MAX_SUPPLY);
+        let minted = (amount as u128).min(room) as u64;
+        self.refused += (amount - minted) as u128;
+        let amount = minted;
         if amount == 0 {
-            return;
+            return 0;
         }
-        let slot = self.slot(to);
-        *slot = slot
-            .checked_add(amount)
-            .expect("validated amounts keep balances far below u64::MAX");
+        *self.slot(to) += amount;
         self.minted += amount as u128;
         self.held += amount as u128;
         self.journal.push(Entry {
@@ -142,6 +151,12 @@ impl Ledger {
             amount,
             reason,
         });
+        amount
+    }
+
+    /// µT that mints would have created beyond [`MAX_SUPPLY`].
+    pub fn refused(&self) -> u128 {
+        self.refused
     }
 
     /// Destroys `amount` µT held by `from`.
@@ -315,6 +330,18 @@ mod tests {
         assert_eq!(l.supply(), 97);
         assert_eq!(l.balance(Account::Treasury), 2);
         assert_eq!(l.balance(A), 95);
+        l.check().unwrap();
+    }
+
+    #[test]
+    fn mints_stop_at_the_supply_cap() {
+        let mut l = two_hosts();
+        let big = (MAX_SUPPLY / 2) as u64;
+        assert_eq!(l.mint(T0, A, big, Reason::Faucet), big);
+        assert_eq!(l.mint(T0, B, big + 7, Reason::Faucet), big);
+        assert_eq!(l.refused(), 7);
+        assert_eq!(l.mint(T0, A, 1, Reason::Faucet), 0);
+        assert_eq!(l.supply(), MAX_SUPPLY);
         l.check().unwrap();
     }
 

@@ -19,8 +19,8 @@ pub mod pricing;
 pub mod tokens;
 
 use crate::config::{EconomyConfig, FeeSink};
-use crate::ids::{ChannelId, ConnId};
-use crate::rng::SimRng;
+use crate::ids::{ChannelId, ConnId, HostId, PeerId};
+use crate::rng::{SimRng, Stream, stream, substream};
 use crate::time::{SimDuration, SimTime};
 use auction::Award;
 use bidding::Bidding;
@@ -121,11 +121,13 @@ pub struct Economy {
     pub peers: Vec<PeerEcon>,
     dirs: Vec<[DirTrade; 2]>,
     pub stats: TradeStats,
-    pub rng: SimRng,
+    /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
+    pub auction_rng: SimRng,
+    seed: u64,
 }
 
 impl Economy {
-    pub fn new(config: &EconomyConfig, rng: SimRng) -> Self {
+    pub fn new(config: &EconomyConfig, seed: u64) -> Self {
         Economy {
             fee: from_tokens(config.channel.fee),
             deposit: from_tokens(config.channel.deposit),
@@ -136,8 +138,19 @@ impl Economy {
             peers: Vec::new(),
             dirs: Vec::new(),
             stats: TradeStats::default(),
-            rng,
+            auction_rng: stream(seed, Stream::Auction),
+            seed,
         }
+    }
+
+    /// The random stream of `host`'s economic attributes.
+    pub fn host_rng(&self, host: HostId) -> SimRng {
+        substream(self.seed, Stream::Economy as u64, host.0 as u64)
+    }
+
+    /// The random stream of `peer`'s economic attributes.
+    pub fn peer_rng(&self, peer: PeerId) -> SimRng {
+        substream(self.seed, Stream::EconomyPeers as u64, peer.0 as u64)
     }
 
     /// Trade state of direction `side` of `c` (default when never traded).

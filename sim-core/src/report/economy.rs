@@ -30,6 +30,9 @@ pub struct EconomySummary {
     pub participants: usize,
     pub hosts: usize,
     pub minted_tokens: f64,
+    /// Tokens that endowments and the faucet would have minted beyond the supply cap
+    /// (10¹² tokens); 0 in any sensible scenario.
+    pub mint_refused_tokens: f64,
     pub burned_tokens: f64,
     /// Minted − burned at the end.
     pub supply_tokens: f64,
@@ -51,12 +54,15 @@ pub struct EconomySummary {
     pub velocity: Option<f64>,
     /// Holdings minus tokens minted to the host, participating hosts, tokens.
     pub net_position_tokens: Stats,
+    /// Gross holdings at the end of participating hosts, by class (`publisher` for
+    /// publishers) and by strategy.
     pub balances_by_class: BTreeMap<String, BalanceGroup>,
     pub balances_by_strategy: BTreeMap<String, BalanceGroup>,
     /// Tokens earned by each peer that seeded (completed leechers and publishers).
     pub earnings_per_seeder_tokens: Stats,
-    /// Seeding time after completion of peers that left, split by whether they earned while
-    /// seeding.
+    /// Seeding time after completion of peers that left before the end, split by whether
+    /// they earned while seeding. Seeders still online at the end are not counted (their
+    /// seeding time is censored), which biases both figures low when many stay to the end.
     pub seeding_time_paid_s: Stats,
     pub seeding_time_unpaid_s: Stats,
     /// Download rate (size / download time) of completed leechers that paid / did not pay.
@@ -239,6 +245,7 @@ pub fn build(
         participants: part.len(),
         hosts: hosts.len(),
         minted_tokens: to_tokens_wide(econ.ledger.minted()),
+        mint_refused_tokens: to_tokens_wide(econ.ledger.refused()),
         burned_tokens: to_tokens_wide(econ.ledger.burned()),
         supply_tokens: to_tokens_wide(econ.ledger.supply()),
         escrow_tokens: to_tokens_wide(econ.ledger.escrow_total()),
@@ -265,7 +272,8 @@ pub fn build(
                 .map(|&h| (class_name(scenario, &hosts[h]), held[h])),
         ),
         balances_by_strategy: group(
-            (0..hosts.len()).map(|h| (strategy_name(econ, HostId(h as u32)), held[h])),
+            part.iter()
+                .map(|&h| (strategy_name(econ, HostId(h as u32)), held[h])),
         ),
         earnings_per_seeder_tokens: Stats::of(seeders),
         seeding_time_paid_s: Stats::of(paid_seeding),

@@ -37,11 +37,12 @@ impl Sim {
         let Some(econ) = self.econ.as_mut() else {
             return;
         };
+        let mut rng = econ.host_rng(host);
         let cfg = &econ.config;
         let participates = match class {
             Some(c) => {
                 let share = cfg.participation_of(&self.scenario.classes[c.index()].name);
-                econ.rng.random::<f64>() < share
+                rng.random::<f64>() < share
             }
             None => cfg.publishers_participate,
         };
@@ -54,7 +55,7 @@ impl Sim {
                     .unwrap_or(0),
             )
         } else {
-            let u: f64 = econ.rng.random();
+            let u: f64 = rng.random();
             let mut acc = 0.0;
             let mut pick = cfg.strategies.len() - 1;
             for (i, s) in cfg.strategies.iter().enumerate() {
@@ -72,11 +73,11 @@ impl Sim {
             ..HostEcon::default()
         };
         if let Some(s) = strategy {
-            let endowment = draw(&econ.config.endowment, &mut econ.rng);
-            h.reserve_per_mib = draw(&econ.config.strategies[s].reserve_per_mib, &mut econ.rng);
-            econ.ledger
+            let endowment = draw(&econ.config.endowment, &mut rng);
+            h.reserve_per_mib = draw(&econ.config.strategies[s].reserve_per_mib, &mut rng);
+            h.minted = econ
+                .ledger
                 .mint(now, Account::Host(host), endowment, Reason::Endowment);
-            h.minted = endowment;
         }
         debug_assert_eq!(econ.hosts.len(), host.index(), "host ids are dense");
         econ.hosts.push(h);
@@ -92,7 +93,8 @@ impl Sim {
         if let Some(s) = econ.hosts[host.index()].strategy {
             let strategy = econ.config.strategies[s].clone();
             pe.pricing = Some(pricing_for(&strategy.pricing));
-            pe.bidding = Some(bidding_for(&strategy.bidding, &mut econ.rng));
+            let mut rng = econ.peer_rng(peer);
+            pe.bidding = Some(bidding_for(&strategy.bidding, &mut rng));
             pe.paid_slots = strategy.paid_slots;
             let balance = econ.ledger.balance(Account::Host(host));
             pe.budget = (balance as f64 * budget_share(&strategy.bidding)).floor() as u64;
@@ -133,7 +135,12 @@ impl Sim {
             return;
         };
         let ch = &econ.channels[id.index()];
-        if ch.state == ChannelState::Closed || (close && ch.state != ChannelState::Closing) {
+        // Once a channel is closing, its close payout pays everything it owes (one fee); an
+        // earlier batch payout landing in between does nothing.
+        if ch.state == ChannelState::Closed
+            || (close && ch.state != ChannelState::Closing)
+            || (!close && ch.state == ChannelState::Closing)
+        {
             return;
         }
         let escrow = Account::Escrow(id);
@@ -173,9 +180,9 @@ impl Sim {
         for (i, h) in self.hosts.iter().enumerate() {
             let he = &mut econ.hosts[i];
             if he.strategy.is_some() && !h.peers.is_empty() {
-                econ.ledger
-                    .mint(now, Account::Host(HostId(i as u32)), amount, Reason::Faucet);
-                he.minted += amount;
+                he.minted +=
+                    econ.ledger
+                        .mint(now, Account::Host(HostId(i as u32)), amount, Reason::Faucet);
             }
         }
         if now + f.interval.0 <= self.horizon {
@@ -242,9 +249,12 @@ impl Sim {
         let span = now.since(pe.last_check).as_micros();
         let earned = (pe.earned - pe.earned_at_check) as u128;
         // earned / span ≥ cost / hour  ⇔  earned · 3600 s ≥ cost · span
-        let enough = span > 0
-            && earned * SimDuration::from_secs(3600).as_micros() as u128
-                >= pe.cost_per_hour as u128 * span as u128;
+        // A free seeder always stays (until its deadline); at the very moment of completing
+        // (`min_time` 0) nothing can have been earned yet, so a costly one leaves.
+        let enough = pe.cost_per_hour == 0
+            || (span > 0
+                && earned * SimDuration::from_secs(3600).as_micros() as u128
+                    >= pe.cost_per_hour as u128 * span as u128);
         if !enough {
             self.queue.schedule(
                 now,

@@ -135,10 +135,7 @@ impl Sim {
             );
         }
         queue.schedule(SimTime::ZERO, Event::Sample);
-        let econ = scenario
-            .economy
-            .as_ref()
-            .map(|e| Economy::new(e, stream(seed, Stream::Economy)));
+        let econ = scenario.economy.as_ref().map(|e| Economy::new(e, seed));
         let mut sim = Sim {
             recorder: Recorder::new(scenario),
             scenario: scenario.clone(),

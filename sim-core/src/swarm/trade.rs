@@ -121,7 +121,7 @@ impl Sim {
                 bids.push(Bid {
                     peer: cand.peer,
                     per_mib,
-                    tiebreak: econ.rng.random(),
+                    tiebreak: econ.auction_rng.random(),
                 });
             }
         }
@@ -238,10 +238,14 @@ impl Sim {
             let escrow = econ.ledger.balance(Account::Escrow(id));
             if econ.channels[id.index()].available(escrow) < amount {
                 // Top up: another deposit, if the balance covers it and the fee.
+                // Capped by the balance and the budget, but at least what this piece lacks.
                 let balance = econ.ledger.balance(host);
+                let lacking = amount - econ.channels[id.index()].available(escrow);
+                let budget = econ.peers[buyer.index()].budget_left();
                 let top_up = econ
                     .deposit
-                    .max(amount)
+                    .min(budget)
+                    .max(lacking)
                     .min(balance.saturating_sub(econ.fee));
                 if balance >= econ.fee
                     && econ.channels[id.index()].available(escrow) + top_up >= amount
@@ -267,9 +271,20 @@ impl Sim {
         true
     }
 
-    /// The paid transfer on direction `side` of `c` delivered: its commitment becomes the
-    /// seller's claim.
+    /// The paid transfer on direction `side` of `c` delivered its piece: the whole
+    /// commitment becomes the seller's claim.
     pub(super) fn release_piece(&mut self, c: ConnId, side: usize, bytes: u64) {
+        self.settle_commit(c, side, bytes, true);
+    }
+
+    /// The transfer on direction `side` of `c` stopped after `delivered` bytes (choke,
+    /// disconnect, endgame cancel): the delivered bytes are paid at the committed price, the
+    /// rest of the commitment is refunded.
+    pub(super) fn settle_stopped_piece(&mut self, c: ConnId, side: usize, delivered: u64) {
+        self.settle_commit(c, side, delivered, false);
+    }
+
+    fn settle_commit(&mut self, c: ConnId, side: usize, bytes: u64, complete: bool) {
         let Some(econ) = self.econ.as_mut() else {
             return;
         };
@@ -282,44 +297,33 @@ impl Sim {
             self.conns[c.index()].peers[side],
             self.conns[c.index()].peers[1 - side],
         );
-        let amount = trade.commit;
-        econ.channels[id.index()].release(amount);
+        let paid = if complete {
+            trade.commit
+        } else {
+            charge(trade.commit_per_mib, bytes).min(trade.commit)
+        };
+        let ch = &mut econ.channels[id.index()];
+        ch.release(paid);
+        ch.refund(trade.commit - paid);
         let b = &mut econ.peers[buyer.index()];
-        b.pending -= amount;
-        b.spent += amount;
-        b.pieces_bought += 1;
+        b.pending -= trade.commit;
+        b.spent += paid;
         let s = &mut econ.peers[seller.index()];
-        s.earned += amount;
-        s.pieces_sold += 1;
+        s.earned += paid;
         if self.peers[seller.index()].completed_at.is_some() {
-            s.earned_seeding += amount;
+            s.earned_seeding += paid;
         }
         let stats = &mut econ.stats;
-        stats.paid_pieces += 1;
         stats.paid_bytes += bytes;
-        stats.volume += amount as u128;
-        stats.interval_volume += amount as u128;
+        stats.volume += paid as u128;
+        stats.interval_volume += paid as u128;
         stats.interval_bytes += bytes as u128;
-        stats.prices.push(trade.commit_per_mib);
-        let d = econ.dir_mut(c, side);
-        d.commit = 0;
-        d.commit_per_mib = 0;
-    }
-
-    /// The transfer on direction `side` of `c` stopped before delivery: refund its
-    /// commitment, if any.
-    pub(super) fn refund_piece(&mut self, c: ConnId, side: usize) {
-        let Some(econ) = self.econ.as_mut() else {
-            return;
-        };
-        let trade = econ.dir(c, side);
-        if trade.commit == 0 {
-            return;
+        if complete {
+            econ.peers[buyer.index()].pieces_bought += 1;
+            econ.peers[seller.index()].pieces_sold += 1;
+            econ.stats.paid_pieces += 1;
+            econ.stats.prices.push(trade.commit_per_mib);
         }
-        let id = trade.channel.expect("a commitment has a channel");
-        econ.channels[id.index()].refund(trade.commit);
-        let buyer = self.conns[c.index()].peers[1 - side];
-        econ.peers[buyer.index()].pending -= trade.commit;
         let d = econ.dir_mut(c, side);
         d.commit = 0;
         d.commit_per_mib = 0;

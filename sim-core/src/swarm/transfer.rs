@@ -109,9 +109,9 @@ impl Sim {
         let conn = &mut self.conns[c.index()];
         let dir = &mut conn.dirs[side];
         let Some(flow) = dir.flow.take() else { return };
-        self.refund_piece(c, side);
-        let dir = &mut self.conns[c.index()].dirs[side];
         let delivered = self.net.stop(now, flow);
+        self.settle_stopped_piece(c, side, delivered);
+        let dir = &mut self.conns[c.index()].dirs[side];
         dir.delivered += delivered;
         if delivered > 0 {
             dir.last_data_at = now;

@@ -37,14 +37,17 @@ impl Pricing for Adaptive {
             return;
         }
         let u = (f64::from(round.demand) / f64::from(round.slots)).min(2.0);
-        let next = self.per_mib as f64 * (1.0 + self.step * (u - self.target));
-        // A price stuck at 0 could never rise again: the smallest step up is 1 µT.
-        let next = if next > self.per_mib as f64 && next < 1.0 {
-            1.0
+        let next = (self.per_mib as f64 * (1.0 + self.step * (u - self.target))).round() as u64;
+        // Rounding must not pin a small (or zero) price: above the target it rises by at least
+        // 1 µT, below it falls by at least 1 µT.
+        let next = if u > self.target {
+            next.max(self.per_mib + 1)
+        } else if u < self.target {
+            next.min(self.per_mib.saturating_sub(1))
         } else {
-            next
+            self.per_mib
         };
-        self.per_mib = (next.round() as u64).clamp(self.min, self.max);
+        self.per_mib = next.clamp(self.min, self.max);
     }
 }
 
@@ -70,6 +73,20 @@ mod tests {
         assert_eq!(a.ask_per_mib(&ctx), 1_750_000);
         a.after_auction(&round(0)); // u = 0: × 0.75
         assert_eq!(a.ask_per_mib(&ctx), 1_312_500);
+    }
+
+    #[test]
+    fn a_zero_or_tiny_price_can_still_move() {
+        let mut a = Adaptive::new(0.0, 0.2, 0.5, 0.0, 1.0);
+        a.after_auction(&round(4));
+        assert_eq!(a.ask_per_mib(&PriceContext::default()), 1);
+        for _ in 0..5 {
+            a.after_auction(&round(4));
+        }
+        // 1 → 2 → 3 → 4 → 5 → 7 (× 1.3, rounded, at least +1).
+        assert_eq!(a.ask_per_mib(&PriceContext::default()), 7);
+        a.after_auction(&round(0)); // × 0.9 = 6.3
+        assert_eq!(a.ask_per_mib(&PriceContext::default()), 6);
     }
 
     #[test]
