@@ -37,6 +37,20 @@ pub enum Stream {
     Auction = 10,
 }
 
+/// The index `u` (uniform in [0, 1)) falls on when `shares` (summing to 1) are laid end to
+/// end; the last index absorbs rounding. Used for bandwidth classes and strategies.
+pub fn pick_by_share(u: f64, shares: impl ExactSizeIterator<Item = f64>) -> usize {
+    let last = shares.len().saturating_sub(1);
+    let mut acc = 0.0;
+    for (i, share) in shares.enumerate() {
+        acc += share;
+        if u < acc {
+            return i;
+        }
+    }
+    last
+}
+
 /// SplitMix64 finaliser: a bijective mix of 64 bits, used to spread seeds.
 pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -69,6 +83,17 @@ pub fn substream(seed: u64, purpose: u64, index: u64) -> SimRng {
 mod tests {
     use super::*;
     use rand::Rng;
+
+    #[test]
+    fn pick_by_share_lays_shares_end_to_end() {
+        let shares = [0.2, 0.5, 0.3];
+        assert_eq!(pick_by_share(0.0, shares.into_iter()), 0);
+        assert_eq!(pick_by_share(0.2, shares.into_iter()), 1);
+        assert_eq!(pick_by_share(0.69, shares.into_iter()), 1);
+        assert_eq!(pick_by_share(0.7, shares.into_iter()), 2);
+        // Rounding: shares summing to slightly under 1 still cover [0, 1).
+        assert_eq!(pick_by_share(0.999_999, [0.5, 0.499_999].into_iter()), 1);
+    }
 
     #[test]
     fn same_seed_and_stream_repeat() {

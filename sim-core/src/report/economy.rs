@@ -3,7 +3,7 @@
 //!
 //! Token figures are reported in tokens (decimal), computed from integer µT at the end.
 
-use super::Stats;
+use super::{Stats, class_name};
 use crate::config::Scenario;
 use crate::economy::Economy;
 use crate::economy::channel::ChannelState;
@@ -169,13 +169,6 @@ fn group(values: impl Iterator<Item = (String, u64)>) -> BTreeMap<String, Balanc
             )
         })
         .collect()
-}
-
-/// Class name of a host (`publisher` for publishers).
-fn class_name(scenario: &Scenario, host: &Host) -> String {
-    host.class.map_or("publisher".to_string(), |c| {
-        scenario.classes[c.index()].name.clone()
-    })
 }
 
 /// Builds the economy's summary and tables at the end of a run.

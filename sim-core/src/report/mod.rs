@@ -111,6 +111,13 @@ pub struct PeerRow {
     pub pieces_sold: u64,
 }
 
+/// Class name of a host (`publisher` for publishers).
+pub(crate) fn class_name(scenario: &Scenario, host: &Host) -> String {
+    host.class.map_or("publisher".to_string(), |c| {
+        scenario.classes[c.index()].name.clone()
+    })
+}
+
 /// Everything a run produces.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
@@ -139,10 +146,7 @@ impl Report {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let class = match hosts[p.host.index()].class {
-                    Some(c) => scenario.classes[c.index()].name.clone(),
-                    None => "publisher".to_string(),
-                };
+                let class = class_name(scenario, &hosts[p.host.index()]);
                 let seeding_time = match (p.publisher, p.completed_at, p.left_at) {
                     (false, Some(c), Some(l)) => Some(secs(l) - secs(c)),
                     _ => None,

@@ -12,6 +12,8 @@ use crate::economy::pricing::pricing_for;
 use crate::economy::tokens::{draw, from_tokens, to_tokens, to_tokens_wide};
 use crate::economy::{HostEcon, PeerEcon};
 use crate::ids::{ChannelId, ClassId, HostId, PeerId};
+use crate::report::class_name;
+use crate::rng::pick_by_share;
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 use std::borrow::Cow;
@@ -56,16 +58,7 @@ impl Sim {
             )
         } else {
             let u: f64 = rng.random();
-            let mut acc = 0.0;
-            let mut pick = cfg.strategies.len() - 1;
-            for (i, s) in cfg.strategies.iter().enumerate() {
-                acc += s.share;
-                if u < acc {
-                    pick = i;
-                    break;
-                }
-            }
-            Some(pick)
+            Some(pick_by_share(u, cfg.strategies.iter().map(|s| s.share)))
         };
         econ.ledger.open_host(host);
         let mut h = HostEcon {
@@ -312,9 +305,7 @@ impl Sim {
             if h.peers.is_empty() {
                 continue;
             }
-            let class = h.class.map_or("publisher", |c| {
-                self.scenario.classes[c.index()].name.as_str()
-            });
+            let class = class_name(&self.scenario, h);
             let strategy = &econ.config.strategies[s].name;
             for key in [format!("class.{class}"), format!("strategy.{strategy}")] {
                 let g = groups.entry(key).or_default();

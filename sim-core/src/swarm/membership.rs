@@ -6,6 +6,7 @@ use crate::choker::choker_for;
 use crate::config::{ClientConfig, SeedingTime};
 use crate::ids::{ClassId, ConnId, HostId, PeerId, TorrentId};
 use crate::picker::PeerPieces;
+use crate::rng::pick_by_share;
 use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 use rand_distr::{Distribution, Exp, LogNormal};
@@ -101,15 +102,7 @@ impl Sim {
         }
         let u: f64 = self.rngs.population.random();
         let classes = &self.scenario.classes;
-        let mut acc = 0.0;
-        let mut class = classes.len() - 1;
-        for (i, c) in classes.iter().enumerate() {
-            acc += c.share;
-            if u < acc {
-                class = i;
-                break;
-            }
-        }
+        let class = pick_by_share(u, classes.iter().map(|c| c.share));
         let (up, down) = (classes[class].upload.0, classes[class].download.0);
         self.add_host(now, Some(ClassId(class as u32)), up, down)
     }
