@@ -102,6 +102,12 @@ pub trait Choker: std::fmt::Debug {
     /// remembers them until the next rechoke). Cost: O(n log n).
     fn fill_free_slots(&mut self, view: &ChokeView, rng: &mut SimRng) -> Vec<PeerId>;
 
+    /// Regular slots [`Choker::fill_free_slots`] could give away now, given the neighbours
+    /// currently unchoked and interested (regular, optimistic and paid alike). When it is 0 a
+    /// fill unchokes nobody and draws no random number, so the engine skips building the
+    /// view. Cost: O(listed × slots).
+    fn free_regular_slots(&self, unchoked_interested: &[PeerId]) -> usize;
+
     /// A neighbour disconnected: forget it (e.g. as a current optimistic unchoke; its slot is
     /// refilled at the next rechoke).
     fn forget(&mut self, peer: PeerId);

@@ -174,12 +174,13 @@ impl Choker for ReferenceChoker {
 
     /// Draws no random number when no regular slot is free.
     fn fill_free_slots(&mut self, view: &ChokeView, rng: &mut SimRng) -> Vec<PeerId> {
-        let used = view
+        let busy: Vec<PeerId> = view
             .candidates
             .iter()
-            .filter(|c| c.unchoked && c.interested && !self.is_optimistic(c.peer))
-            .count();
-        let free = (self.params.regular_slots as usize).saturating_sub(used);
+            .filter(|c| c.unchoked && c.interested)
+            .map(|c| c.peer)
+            .collect();
+        let free = self.free_regular_slots(&busy);
         if free == 0 {
             return Vec::new();
         }
@@ -188,6 +189,15 @@ impl Choker for ReferenceChoker {
         best.truncate(free);
         self.filled.extend(&best);
         best
+    }
+
+    /// Regular slots minus the unchoked interested peers that are not optimistic unchokes.
+    fn free_regular_slots(&self, unchoked_interested: &[PeerId]) -> usize {
+        let used = unchoked_interested
+            .iter()
+            .filter(|&&p| !self.is_optimistic(p))
+            .count();
+        (self.params.regular_slots as usize).saturating_sub(used)
     }
 
     fn forget(&mut self, peer: PeerId) {

@@ -11,6 +11,7 @@
 
 mod counts;
 mod in_flight;
+mod partials;
 mod pick;
 mod sample;
 #[cfg(test)]
@@ -23,7 +24,7 @@ mod tests_state;
 use crate::pieceset::PieceSet;
 use counts::Counts;
 use in_flight::InFlight;
-use std::collections::BTreeMap;
+use partials::Partials;
 
 pub use pick::Pick;
 
@@ -41,9 +42,9 @@ pub struct PeerPieces {
     in_flight: InFlight,
     /// Missing pieces with `in_flight == 0`; endgame is allowed only when it is 0.
     unrequested: u32,
-    /// Bytes already received of interrupted pieces (few entries; a BTreeMap iterates in
-    /// piece order, so picks stay deterministic).
-    partial: BTreeMap<u32, u64>,
+    /// Bytes already received of interrupted pieces (few entries, iterated in piece order, so
+    /// picks stay deterministic).
+    partial: Partials,
     /// Lowest piece index we lack (`num_pieces` for a seed); only grows.
     first_missing: u32,
 }
@@ -57,7 +58,7 @@ impl PeerPieces {
             counts: Some(Counts::new(num_pieces)),
             in_flight: InFlight::new(num_pieces),
             unrequested: num_pieces,
-            partial: BTreeMap::new(),
+            partial: Partials::default(),
             first_missing: 0,
         };
         p.release_if_seed();
@@ -72,7 +73,7 @@ impl PeerPieces {
             counts: None,
             in_flight: InFlight::new(num_pieces),
             unrequested: 0,
-            partial: BTreeMap::new(),
+            partial: Partials::default(),
             first_missing: num_pieces,
         }
     }
@@ -129,7 +130,7 @@ impl PeerPieces {
     /// Bytes kept from an interrupted download of `piece` (0 if none). O(log partials).
     #[inline]
     pub fn partial_bytes(&self, piece: u32) -> u64 {
-        self.partial.get(&piece).copied().unwrap_or(0)
+        self.partial.get(piece)
     }
 
     /// A neighbour connected: count its bitfield. O(pieces it holds + pieces/64); a full
@@ -190,12 +191,11 @@ impl PeerPieces {
 
     /// A download of `piece` was interrupted after `bytes_done` bytes of the piece (counting
     /// any resumed partial bytes): keep the larger of that and the stored partial, unless we
-    /// already hold the piece. O(log partials).
+    /// already hold the piece. O(partials), a handful.
     pub fn abort(&mut self, piece: u32, bytes_done: u64) {
         self.end_download(piece, "abort");
         if bytes_done > 0 && !self.have.contains(piece) {
-            let kept = self.partial.entry(piece).or_insert(0);
-            *kept = (*kept).max(bytes_done);
+            self.partial.keep_max(piece, bytes_done);
         }
     }
 
@@ -228,7 +228,7 @@ impl PeerPieces {
             "PieceSet::insert lost piece {piece} or its count"
         );
         self.have_list.push(piece);
-        self.partial.remove(&piece);
+        self.partial.remove(piece);
         if !self.in_flight.is_busy(piece) {
             self.unrequested -= 1;
         }
@@ -275,10 +275,10 @@ impl PeerPieces {
         if let Some((p, _)) = self.in_flight.iter().find(|&(p, _)| p >= n) {
             return Err(format!("piece {p} in flight is out of range"));
         }
-        if let Some((&p, &b)) = self
+        if let Some((p, b)) = self
             .partial
             .iter()
-            .find(|&(&p, &b)| b == 0 || self.have.contains(p))
+            .find(|&(p, b)| b == 0 || self.have.contains(p))
         {
             return Err(format!(
                 "partial entry {p} = {b} bytes for a held or empty piece"

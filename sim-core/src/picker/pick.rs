@@ -146,7 +146,7 @@ impl PeerPieces {
     /// O(partials), few by construction.
     fn pick_started(&self, counts: &Counts, remote: &PieceSet, rng: &mut SimRng) -> Option<u32> {
         let mut best = MinReservoir::new();
-        for &p in self.partial.keys() {
+        for p in self.partial.pieces() {
             if self.idle(p) && remote.contains(p) {
                 best.offer(counts.count(p), p, rng);
             }

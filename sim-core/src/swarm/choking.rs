@@ -156,6 +156,23 @@ impl Sim {
         if !self.peers[peer.index()].is_online() {
             return;
         }
+        // Most fills find every regular slot taken (a vacant optimistic slot or an idle
+        // unchoked neighbour requested them): decide that from the few unchoked neighbours
+        // before building a view of all of them.
+        let mut busy = std::mem::take(&mut self.scratch_peers);
+        busy.clear();
+        let p = &self.peers[peer.index()];
+        busy.extend(
+            p.unchoked
+                .iter()
+                .copied()
+                .filter(|&r| self.interested(peer, r)),
+        );
+        let free = p.choker.free_regular_slots(&busy);
+        self.scratch_peers = busy;
+        if free == 0 {
+            return;
+        }
         let candidates = self.choke_candidates(now, peer, false);
         let seeding = self.peers[peer.index()].state != PeerState::Leeching;
         let view = ChokeView {

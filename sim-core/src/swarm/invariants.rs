@@ -58,14 +58,18 @@ impl Sim {
                 }
                 continue;
             }
-            let unchoked = p
+            let mut unchoked: Vec<crate::ids::PeerId> = p
                 .conns
                 .iter()
-                .filter(|c| {
+                .filter_map(|c| {
                     let conn = &self.conns[c.index()];
-                    !conn.dirs[conn.side_of(crate::ids::PeerId(i as u32))].choked
+                    let me = crate::ids::PeerId(i as u32);
+                    (!conn.dirs[conn.side_of(me)].choked).then(|| conn.other(me))
                 })
-                .count() as u32;
+                .collect();
+            let mut listed = p.unchoked.clone();
+            unchoked.sort_unstable();
+            listed.sort_unstable();
             let uploads = p
                 .conns
                 .iter()
@@ -101,10 +105,9 @@ impl Sim {
                     "peer {i}: neighbour list out of sync with its connections"
                 ));
             }
-            if unchoked != p.unchoked {
+            if unchoked != listed {
                 return Err(format!(
-                    "peer {i}: {unchoked} neighbours unchoked but counter says {}",
-                    p.unchoked
+                    "peer {i}: neighbours {unchoked:?} unchoked but the list says {listed:?}"
                 ));
             }
             if p.state == PeerState::Leeching {

@@ -160,7 +160,7 @@ impl Sim {
             choker: choker_for(&params),
             choker_params: params,
             picker: client.picker,
-            unchoked: 0,
+            unchoked: Vec::new(),
             fill_pending: false,
             announce_gen: 0,
             next_announce: now,
@@ -345,7 +345,7 @@ impl Sim {
             }
             p.choker.forget(peers[1 - side]);
             if was_unchoked[side] {
-                p.unchoked -= 1;
+                remove_unchoked(&mut p.unchoked, other);
             }
         }
         for side in 0..2 {
@@ -475,4 +475,14 @@ fn draw_seeding_time(s: &SeedingTime, rng: &mut crate::rng::SimRng) -> Option<Si
         SeedingTime::Forever => None,
         SeedingTime::Economic { .. } => unreachable!("economic seeding is handled by checks"),
     }
+}
+
+/// Removes `remote` from a peer's unchoked list (order is not kept). Panics if absent: the
+/// list and the connections' choke flags disagree, a bug.
+pub(super) fn remove_unchoked(unchoked: &mut Vec<PeerId>, remote: PeerId) {
+    let i = unchoked
+        .iter()
+        .position(|&r| r == remote)
+        .expect("an unchoked neighbour is in the unchoked list");
+    unchoked.swap_remove(i);
 }

@@ -5,7 +5,7 @@
 //! after every event in the invariant tests): each leecher's availability equals the
 //! number of its open neighbours holding each piece; a direction
 //! carries a flow only while unchoked, for a piece its downloader lacks; per-peer counters of
-//! unchoked neighbours and outbound transfers match the connections; each torrent's copy
+//! outbound transfers and lists of unchoked neighbours match the connections; each torrent's copy
 //! counts equal the online peers holding each piece; the flow network's rates equal the slow
 //! reference; time never goes back.
 
@@ -71,6 +71,8 @@ pub struct Sim {
     leechers_online: u64,
     stopped_early: Option<SimTime>,
     retimed: Vec<(FlowId, u32, SimTime)>,
+    /// Scratch list of peers for handlers (kept to avoid allocating per event).
+    scratch_peers: Vec<PeerId>,
     /// The token economy, when the scenario has one.
     econ: Option<Economy>,
     /// Event count at which a debug build next runs the full invariant check.
@@ -156,6 +158,7 @@ impl Sim {
             leechers_online: 0,
             stopped_early: None,
             retimed: Vec::new(),
+            scratch_peers: Vec::new(),
             econ,
             next_full_check: 0,
         };
@@ -174,11 +177,7 @@ impl Sim {
         if self.stopped_early.is_some() {
             return false;
         }
-        match self.queue.peek_time() {
-            Some(t) if t <= self.horizon => {}
-            _ => return false,
-        }
-        let Some((now, event)) = self.queue.pop() else {
+        let Some((now, event)) = self.queue.pop_until(self.horizon) else {
             return false;
         };
         self.events_processed += 1;

@@ -63,8 +63,8 @@ pub struct Peer {
     pub choker: Box<dyn Choker>,
     pub choker_params: ChokerParams,
     pub picker: PickerConfig,
-    /// Unchoked neighbours (regular and optimistic).
-    pub unchoked: u32,
+    /// Unchoked neighbours (regular, optimistic and paid), in no particular order.
+    pub unchoked: Vec<PeerId>,
     /// A `FillSlots` event is pending.
     pub fill_pending: bool,
     /// Generation of the pending announce; an `Announce` event with another value is stale.

@@ -9,6 +9,7 @@
 //! neighbour on every HAVE); it is computed when needed as "the uploader holds a piece the
 //! downloader lacks" with an early-exit bitfield test.
 
+use super::membership::remove_unchoked;
 use super::state::PeerState;
 use super::{Event, Sim, pair_mut};
 use crate::ids::{ConnId, FlowId, PeerId};
@@ -289,7 +290,7 @@ impl Sim {
         let everyone_has_it =
             !p.pieces.is_seed() && p.pieces.availability(piece) as usize == p.conns.len();
         if !everyone_has_it {
-            if p.unchoked > p.uploads {
+            if p.unchoked.len() as u32 > p.uploads {
                 self.retry_idle_uploads(now, peer);
             }
             self.request_fill(now, peer);
@@ -315,8 +316,8 @@ impl Sim {
         }
         dir.choked = false;
         dir.unchoked_at = now;
-        let up = conn.peers[side];
-        self.peers[up.index()].unchoked += 1;
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
+        self.peers[up.index()].unchoked.push(down);
         self.try_start(now, c, side);
     }
 
@@ -329,8 +330,9 @@ impl Sim {
         }
         dir.choked = true;
         self.drop_award(c, side);
-        let up = self.conns[c.index()].peers[side];
-        self.peers[up.index()].unchoked -= 1;
+        let conn = &self.conns[c.index()];
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
+        remove_unchoked(&mut self.peers[up.index()].unchoked, down);
         self.stop_transfer(now, c, side, true);
         self.request_fill(now, up);
     }
@@ -340,7 +342,7 @@ impl Sim {
         let p = &mut self.peers[peer.index()];
         let slots =
             u64::from(p.choker_params.regular_slots) + u64::from(p.choker_params.optimistic_slots);
-        if p.fill_pending || !p.is_online() || u64::from(p.unchoked) >= slots {
+        if p.fill_pending || !p.is_online() || p.unchoked.len() as u64 >= slots {
             return;
         }
         p.fill_pending = true;
