@@ -118,7 +118,11 @@ impl<E> EventQueue<E> {
         let b = self.occupied.trailing_zeros() as usize;
         let mut items = std::mem::take(&mut self.buckets[b]);
         self.occupied &= !(1 << b);
-        self.base = items.iter().map(|&(t, _)| t).min().expect("occupied bucket");
+        self.base = items
+            .iter()
+            .map(|&(t, _)| t)
+            .min()
+            .expect("occupied bucket");
         // Every time in bucket `b` agrees with the new base above bit `b`, so each lands in
         // the ready deque or a lower bucket, never back in `b`.
         for (t, e) in items.drain(..) {

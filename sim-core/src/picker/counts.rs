@@ -54,18 +54,18 @@ struct Scratch {
     eligible: Vec<u64>,
 }
 
-/// `LANES[b]` has byte `l` all ones if bit `l` of `b` is set, else 0: spreads 8 bits of a
-/// bitfield word over 8 count lanes so that masking is a plain OR. 2 KB, shared and
-/// cache-resident.
-static LANES: [u64; 256] = lanes();
+/// `NOT_LANES[b]` has byte `l` all ones if bit `l` of `b` is clear, else 0: spreads 8 bits
+/// of an eligibility word over 8 count lanes, so that masking out ineligible lanes is a plain
+/// OR (to `Count::MAX`). 2 KB, shared and cache-resident.
+static NOT_LANES: [u64; 256] = not_lanes();
 
-const fn lanes() -> [u64; 256] {
+const fn not_lanes() -> [u64; 256] {
     let mut t = [0u64; 256];
     let mut b = 0;
     while b < 256 {
         let mut l = 0;
         while l < 8 {
-            if (b >> l) & 1 == 1 {
+            if (b >> l) & 1 == 0 {
                 t[b] |= 0xff << (8 * l);
             }
             l += 1;
@@ -75,48 +75,32 @@ const fn lanes() -> [u64; 256] {
     t
 }
 
-/// Bit `l` set iff byte `l` of `x` is zero (exact: no carries cross bytes). Seven word ops.
-#[inline(always)]
-fn zero_bytes(x: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let nonzero = (((x & LOW7) + LOW7) | x) & HIGH;
-    // One bit per byte at bit 0 of each byte, gathered into the top byte by the multiply.
-    ((!nonzero & HIGH) >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
-}
-
 /// The minimum of `block[i]` over the set bits `i` of `bits` and the set bits at that
-/// minimum: `(Count::MAX, 0)` if `bits` is empty. O(64), branch-free: masking with eight
-/// table words, the minimum 16 lanes at a time (SSE2 `pminub`), the ties eight lanes per
-/// word op. About 200 instructions.
-#[inline]
+/// minimum: `(Count::MAX, 0)` if `bits` is empty. O(64), branch-free, about 120
+/// instructions: the compiler vectorises both loops 16 lanes at a time (SSE2 `pminub` and
+/// `pcmpeqb`). Kept out of line so that the loops compile the same wherever it is called
+/// (inlined, the minimum was scalarised); check with `objdump` that `pminub` survives a
+/// change.
+#[inline(never)]
 fn min_and_ties(block: &[Count; BLOCK], bits: u64) -> (Count, u64) {
-    // Lanes outside `bits` become `Count::MAX`, so they never win the minimum.
-    let mut v = [0 as Count; BLOCK];
+    let mut mask = [0 as Count; BLOCK];
     for j in 0..BLOCK / 8 {
-        let keep = LANES[(bits >> (8 * j)) as usize & 0xff];
-        let lanes: [Count; 8] = block[8 * j..8 * j + 8].try_into().expect("8 lanes");
-        let word = u64::from_le_bytes(lanes) | !keep;
-        v[8 * j..8 * j + 8].copy_from_slice(&word.to_le_bytes());
+        let spread = NOT_LANES[(bits >> (8 * j)) as usize & 0xff];
+        mask[8 * j..8 * j + 8].copy_from_slice(&spread.to_le_bytes());
     }
-    let mut acc = [Count::MAX; 16];
-    for chunk in v.chunks_exact(16) {
-        for l in 0..16 {
-            acc[l] = acc[l].min(chunk[l]);
-        }
+    let mut min = Count::MAX;
+    for i in 0..BLOCK {
+        min = min.min(block[i] | mask[i]);
     }
-    let m = acc.into_iter().fold(Count::MAX, Count::min);
-    if m == Count::MAX {
+    if min == Count::MAX {
         // Counts never reach `Count::MAX` (they stop at `COUNT_LIMIT`): no eligible lane.
-        return (m, 0);
+        return (min, 0);
     }
-    let key = u64::from(m) * 0x0101_0101_0101_0101;
     let mut ties = 0u64;
-    for j in 0..BLOCK / 8 {
-        let lanes: [Count; 8] = v[8 * j..8 * j + 8].try_into().expect("8 lanes");
-        ties |= zero_bytes(u64::from_le_bytes(lanes) ^ key) << (8 * j);
+    for i in 0..BLOCK {
+        ties |= u64::from(block[i] | mask[i] == min) << i;
     }
-    (m, ties)
+    (min, ties)
 }
 
 impl Counts {
@@ -216,9 +200,9 @@ impl Counts {
     /// every block whose bound exceeds the best count so far; a scanned block whose missing
     /// pieces are all eligible gets its exact bound for free. Pass 2 counts the ties of the
     /// blocks at the overall minimum and finds the `k`-th, `k` drawn once (no draw for a
-    /// single tie), so ties are exactly uniform. Cost O(words + 64 × blocks scanned),
-    /// branch-free within a block (SSE2 vectorised); no allocation after the first call
-    /// (torrents of up to 4,096 pieces never allocate).
+    /// single tie), so ties are exactly uniform. Cost O(words + 64 × blocks scanned), a
+    /// scanned block costing about 120 vectorised instructions; no allocation after the first
+    /// call (torrents of up to 4,096 pieces never allocate).
     pub(super) fn rarest(
         &mut self,
         have: &[u64],
@@ -263,9 +247,8 @@ impl Counts {
         // first `best` prunes well.
         let mut start = usize::MAX;
         let mut start_bound = Count::MAX;
-        for w in 0..words {
-            let bound = self.block_min[w];
-            if (start == usize::MAX || bound < start_bound) && elig[w] != 0 {
+        for (w, (&bound, &e)) in self.block_min.iter().zip(elig).enumerate() {
+            if (start == usize::MAX || bound < start_bound) && e != 0 {
                 start = w;
                 start_bound = bound;
             }

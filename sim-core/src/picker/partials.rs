@@ -18,8 +18,7 @@ impl Partials {
         if self.entries.is_empty() {
             return 0;
         }
-        self.position(piece)
-            .map_or(0, |i| self.entries[i].1)
+        self.position(piece).map_or(0, |i| self.entries[i].1)
     }
 
     fn position(&self, piece: u32) -> Result<usize, usize> {

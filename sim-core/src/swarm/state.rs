@@ -194,11 +194,38 @@ pub fn rate_window_samples(params: &ChokerParams) -> usize {
     (w.div_ceil(r) as usize).clamp(1, MAX_RATE_SAMPLES)
 }
 
-/// Rate in bytes/s of `bytes` over `span`, zero over an empty span.
+/// Rate in bytes/s of `bytes` over `span`, zero over an empty span. Exact; 64-bit
+/// arithmetic unless `bytes` exceeds 18 TB (a 128-bit division is a slow library call, and
+/// every rechoke computes two rates per neighbour).
 pub fn rate_over(bytes: u64, span: SimDuration) -> u64 {
-    if span.as_micros() == 0 {
-        0
-    } else {
-        (bytes as u128 * 1_000_000 / span.as_micros() as u128) as u64
+    let micros = span.as_micros();
+    if micros == 0 {
+        return 0;
+    }
+    match bytes.checked_mul(1_000_000) {
+        Some(scaled) => scaled / micros,
+        None => (u128::from(bytes) * 1_000_000 / u128::from(micros)) as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 64-bit path agrees with exact 128-bit arithmetic, up to and past its limit.
+    #[test]
+    fn rate_over_is_exact_on_both_paths() {
+        let exact = |b: u64, us: u64| (u128::from(b) * 1_000_000 / u128::from(us)) as u64;
+        let limit = u64::MAX / 1_000_000;
+        for bytes in [0, 1, 999_999, 1 << 32, limit - 1, limit, limit + 1, u64::MAX] {
+            for us in [1, 7, 1_000_000, 10_000_001, u64::MAX] {
+                assert_eq!(
+                    rate_over(bytes, SimDuration(us)),
+                    exact(bytes, us),
+                    "{bytes} bytes over {us} µs"
+                );
+            }
+        }
+        assert_eq!(rate_over(5, SimDuration(0)), 0);
     }
 }
