@@ -27,10 +27,22 @@ impl Sim {
         let slot = (p.rechokes % k as u64) as usize;
         let window_start = p.rate_sample_times[slot];
         let leeching = p.state == PeerState::Leeching;
+        // A seed interests exactly its leeching neighbours, which are listed in connection
+        // order: walking that list spares loading every neighbour's bitfield.
+        let seed = p.pieces.is_seed();
+        let mut next_leecher = 0;
         let mut out = Vec::with_capacity(p.conns.len());
         for i in 0..self.peers[peer.index()].conns.len() {
-            let remote = self.peers[peer.index()].remotes[i];
-            let interested = self.interested(peer, remote);
+            let p = &self.peers[peer.index()];
+            let remote = p.remotes[i];
+            let interested = if seed {
+                let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
+                next_leecher += usize::from(listed);
+                debug_assert_eq!(listed, self.interested(peer, remote), "seed's interest");
+                listed
+            } else {
+                self.interested(peer, remote)
+            };
             if !sample && !interested {
                 continue;
             }
