@@ -83,24 +83,27 @@ pub fn rank(
     slot: impl Fn(&Candidate) -> Slot,
     rng: &mut SimRng,
 ) -> Vec<PeerId> {
-    let mut by_id: Vec<&Candidate> = candidates.to_vec();
-    by_id.sort_unstable_by_key(|c| c.peer);
-    debug_assert!(
-        by_id.windows(2).all(|w| w[0].peer != w[1].peer),
-        "duplicate peer in a choke view"
-    );
-    let mut keys: Vec<RankKey> = by_id
+    let mut keys: Vec<RankKey> = candidates
         .iter()
         .map(|c| {
             let (tier, value) = ranking.primary(c, slot(c));
             RankKey {
                 tier,
                 value,
-                random: rng.random(),
+                random: 0,
                 peer: c.peer,
             }
         })
         .collect();
+    // Draws in ascending peer-id order, whatever order the candidates came in.
+    keys.sort_unstable_by_key(|k| k.peer);
+    debug_assert!(
+        keys.windows(2).all(|w| w[0].peer != w[1].peer),
+        "duplicate peer in a choke view"
+    );
+    for k in &mut keys {
+        k.random = rng.random();
+    }
     keys.sort_unstable();
     keys.into_iter().map(|k| k.peer).collect()
 }

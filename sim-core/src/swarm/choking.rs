@@ -19,7 +19,8 @@ impl Sim {
     /// intervals, and candidates are in the order of the peer's connections. Without (filling
     /// free slots) only interested neighbours are listed: the
     /// others can neither take a slot nor hold one that counts, and skipping them saves
-    /// loading their connections.
+    /// loading their connections. The returned vector is the reusable `scratch_candidates`
+    /// buffer: hand it back with [`Self::recycle_candidates`].
     fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
         let p = &self.peers[peer.index()];
         let params = p.choker_params;
@@ -31,7 +32,8 @@ impl Sim {
         // order: walking that list spares loading every neighbour's bitfield.
         let seed = p.pieces.is_seed();
         let mut next_leecher = 0;
-        let mut out = Vec::with_capacity(p.conns.len());
+        let mut out = std::mem::take(&mut self.scratch_candidates);
+        out.clear();
         for i in 0..self.peers[peer.index()].conns.len() {
             let p = &self.peers[peer.index()];
             let remote = p.remotes[i];
@@ -90,6 +92,11 @@ impl Sim {
         out
     }
 
+    /// Returns the buffer of [`Self::choke_candidates`] for reuse (no allocation per view).
+    fn recycle_candidates(&mut self, candidates: Vec<Candidate>) {
+        self.scratch_candidates = candidates;
+    }
+
     /// The connection from `peer` to `remote` (a scan of `peer`'s neighbour ids, which are
     /// contiguous, instead of its connections).
     fn conn_to(&self, peer: PeerId, remote: PeerId) -> Option<ConnId> {
@@ -125,15 +132,23 @@ impl Sim {
         // Paid slots first (token sellers only); the choker fills the remaining slots by
         // tit-for-tat and optimistic unchoking from everybody else.
         let paid = self.auction(now, peer, &candidates);
-        let unpaid: Vec<_> = candidates
-            .iter()
-            .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
-            .copied()
-            .collect();
+        let unpaid: Vec<_> = if paid.is_empty() {
+            Vec::new()
+        } else {
+            candidates
+                .iter()
+                .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
+                .copied()
+                .collect()
+        };
         let view = ChokeView {
             now,
             seeding,
-            candidates: &unpaid,
+            candidates: if paid.is_empty() {
+                &candidates
+            } else {
+                &unpaid
+            },
             reserved_slots: paid.len() as u32,
         };
         let decision = self.peers[peer.index()]
@@ -157,6 +172,7 @@ impl Sim {
         {
             self.unchoke_remote(now, peer, remote, optimistic);
         }
+        self.recycle_candidates(candidates);
         // Unchoked neighbours whose last pick found nothing get another chance each round.
         self.retry_idle_uploads(now, peer);
         let next = now + self.rechoke_interval(peer);
@@ -196,6 +212,7 @@ impl Sim {
         let fill = self.peers[peer.index()]
             .choker
             .fill_free_slots(&view, &mut self.rngs.choker);
+        self.recycle_candidates(candidates);
         for remote in fill {
             self.unchoke_remote(now, peer, remote, false);
         }

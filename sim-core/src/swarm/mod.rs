@@ -73,6 +73,8 @@ pub struct Sim {
     retimed: Vec<(FlowId, u32, SimTime)>,
     /// Scratch list of peers for handlers (kept to avoid allocating per event).
     scratch_peers: Vec<PeerId>,
+    /// Scratch buffer of choke views (see `choke_candidates`).
+    scratch_candidates: Vec<crate::choker::Candidate>,
     /// The token economy, when the scenario has one.
     econ: Option<Economy>,
     /// Event count at which a debug build next runs the full invariant check.
@@ -159,6 +161,7 @@ impl Sim {
             stopped_early: None,
             retimed: Vec::new(),
             scratch_peers: Vec::new(),
+            scratch_candidates: Vec::new(),
             econ,
             next_full_check: 0,
         };

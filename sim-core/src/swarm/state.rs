@@ -217,7 +217,16 @@ mod tests {
     fn rate_over_is_exact_on_both_paths() {
         let exact = |b: u64, us: u64| (u128::from(b) * 1_000_000 / u128::from(us)) as u64;
         let limit = u64::MAX / 1_000_000;
-        for bytes in [0, 1, 999_999, 1 << 32, limit - 1, limit, limit + 1, u64::MAX] {
+        for bytes in [
+            0,
+            1,
+            999_999,
+            1 << 32,
+            limit - 1,
+            limit,
+            limit + 1,
+            u64::MAX,
+        ] {
             for us in [1, 7, 1_000_000, 10_000_001, u64::MAX] {
                 assert_eq!(
                     rate_over(bytes, SimDuration(us)),
