@@ -209,7 +209,7 @@ impl Counts {
     /// pieces are all eligible gets its exact bound for free. Pass 2 counts the ties of the
     /// blocks at the overall minimum and finds the `k`-th, `k` drawn once (no draw for a
     /// single tie), so ties are exactly uniform. Cost O(words + 64 × blocks scanned), a
-    /// scanned block costing about 120 vectorised instructions; no allocation after the first
+    /// scanned block costing about 130 vectorised instructions; no allocation after the first
     /// call (torrents of up to 4,096 pieces never allocate).
     pub(super) fn rarest(
         &mut self,

@@ -132,23 +132,22 @@ impl Sim {
         // Paid slots first (token sellers only); the choker fills the remaining slots by
         // tit-for-tat and optimistic unchoking from everybody else.
         let paid = self.auction(now, peer, &candidates);
-        let unpaid: Vec<_> = if paid.is_empty() {
-            Vec::new()
+        // Without an auction the view is every candidate; with one, everybody but the buyers.
+        let unpaid: Vec<Candidate>;
+        let view_candidates: &[Candidate] = if paid.is_empty() {
+            &candidates
         } else {
-            candidates
+            unpaid = candidates
                 .iter()
                 .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
                 .copied()
-                .collect()
+                .collect();
+            &unpaid
         };
         let view = ChokeView {
             now,
             seeding,
-            candidates: if paid.is_empty() {
-                &candidates
-            } else {
-                &unpaid
-            },
+            candidates: view_candidates,
             reserved_slots: paid.len() as u32,
         };
         let decision = self.peers[peer.index()]

@@ -2,12 +2,12 @@
 //! peers, connections and the bandwidth model.
 //!
 //! Invariants (checked by [`Sim::check_invariants`], after every sample in debug builds and
-//! after every event in the invariant tests): each leecher's availability equals the
-//! number of its open neighbours holding each piece; a direction
-//! carries a flow only while unchoked, for a piece its downloader lacks; per-peer counters of
-//! outbound transfers and lists of unchoked neighbours match the connections; each torrent's copy
-//! counts equal the online peers holding each piece; the flow network's rates equal the slow
-//! reference; time never goes back.
+//! after every event in the invariant tests): each leecher's availability equals the number
+//! of its open neighbours holding each piece; a direction carries a flow only while unchoked,
+//! for a piece its downloader lacks; per-peer counters of outbound transfers and lists of
+//! unchoked neighbours match the connections; each torrent's copy counts equal the online
+//! peers holding each piece; the flow network's rates equal the slow reference; time never
+//! goes back.
 
 mod choking;
 mod economy_events;
