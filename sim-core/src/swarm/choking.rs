@@ -48,40 +48,35 @@ impl Sim {
             if !sample && !interested {
                 continue;
             }
-            let c = self.peers[peer.index()].conns[i];
+            let c = p.conns[i];
             let s = self.conns[c.index()].side_of(peer);
             let sent = self.delivered_so_far(now, c, s);
             let recv = self.delivered_so_far(now, c, 1 - s);
-            let conn = &mut self.conns[c.index()];
-            let span = now.since(window_start.max(conn.connected_at));
-            let (sent, recv) = (sent as u32, recv as u32);
-            let upload_rate = rate_over(
-                sent.wrapping_sub(conn.dirs[s].sent_samples[slot]) as u64,
-                span,
-            );
-            let download_rate = rate_over(
-                recv.wrapping_sub(conn.dirs[1 - s].recv_samples[slot]) as u64,
-                span,
-            );
-            if sample {
-                conn.dirs[s].sent_samples[slot] = sent;
-                conn.dirs[1 - s].recv_samples[slot] = recv;
-            }
+            let conn = &self.conns[c.index()];
             let inbound = &conn.dirs[1 - s];
             let snubbed = leeching
                 && inbound.flow.is_none()
                 && now.since(inbound.last_data_at) >= params.snub_time;
-            let outbound = &conn.dirs[s];
+            let unchoked = !conn.dirs[s].choked;
+            let link = &mut self.peers[peer.index()].links[i];
+            let span = now.since(window_start.max(link.connected_at));
+            let (sent, recv) = (sent as u32, recv as u32);
+            let upload_rate = rate_over(sent.wrapping_sub(link.sent_samples[slot]) as u64, span);
+            let download_rate = rate_over(recv.wrapping_sub(link.recv_samples[slot]) as u64, span);
+            if sample {
+                link.sent_samples[slot] = sent;
+                link.recv_samples[slot] = recv;
+            }
             out.push(Candidate {
                 peer: remote,
                 interested,
-                unchoked: !outbound.choked,
-                connected_at: conn.connected_at,
+                unchoked,
+                connected_at: link.connected_at,
                 download_rate,
                 upload_rate,
                 snubbed,
-                last_optimistic: Some(outbound.last_optimistic).filter(|&t| t != SimTime::NEVER),
-                last_unchoked: Some(outbound.unchoked_at).filter(|&t| t != SimTime::NEVER),
+                last_optimistic: Some(link.last_optimistic).filter(|&t| t != SimTime::NEVER),
+                last_unchoked: Some(link.unchoked_at).filter(|&t| t != SimTime::NEVER),
             });
         }
         if sample {

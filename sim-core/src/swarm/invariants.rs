@@ -105,6 +105,13 @@ impl Sim {
                     "peer {i}: neighbour list out of sync with its connections"
                 ));
             }
+            if p.links.len() != p.conns.len() {
+                return Err(format!(
+                    "peer {i}: {} links for {} connections",
+                    p.links.len(),
+                    p.conns.len()
+                ));
+            }
             if unchoked != listed {
                 return Err(format!(
                     "peer {i}: neighbours {unchoked:?} unchoked but the list says {listed:?}"

@@ -1,6 +1,6 @@
 //! Who is in which swarm: releases, arrivals, tracker announces, connections and departures.
 
-use super::state::{Conn, Direction, Host, LeaveReason, Peer, PeerState};
+use super::state::{Conn, Direction, Host, LeaveReason, Link, Peer, PeerState};
 use super::{Event, Sim, pair_mut};
 use crate::choker::choker_for;
 use crate::config::{ClientConfig, SeedingTime};
@@ -156,6 +156,7 @@ impl Sim {
             conns: Vec::new(),
             remotes: Vec::new(),
             leeching_remotes: Vec::new(),
+            links: Vec::new(),
             uploads: 0,
             choker: choker_for(&params),
             choker_params: params,
@@ -292,18 +293,19 @@ impl Sim {
         let conn = Conn {
             peers: [a, b],
             open: true,
-            connected_at: now,
             dirs: [Direction::new(now), Direction::new(now)],
         };
         pa.pieces.add_neighbour(pb.pieces.have());
         pb.pieces.add_neighbour(pa.pieces.have());
         pa.conns.push(id);
         pa.remotes.push(b);
+        pa.links.push(Link::new(now));
         if pb.state == PeerState::Leeching {
             pa.leeching_remotes.push(b);
         }
         pb.conns.push(id);
         pb.remotes.push(a);
+        pb.links.push(Link::new(now));
         if pa.state == PeerState::Leeching {
             pb.leeching_remotes.push(a);
         }
@@ -339,6 +341,7 @@ impl Sim {
                 .expect("an open connection is listed by both ends");
             p.conns.remove(i);
             p.remotes.remove(i);
+            p.links.remove(i);
             let other = peers[1 - side];
             if let Some(j) = p.leeching_remotes.iter().position(|&r| r == other) {
                 p.leeching_remotes.remove(j);

@@ -57,6 +57,8 @@ pub struct Peer {
     /// The neighbours still leeching (a subset of `remotes`, in connection order): the only
     /// ones a HAVE changes anything for, since seeds keep no availability counts.
     pub leeching_remotes: Vec<PeerId>,
+    /// What this peer keeps about each of `conns` (same positions) for its own choking.
+    pub links: Vec<Link>,
     /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
     /// uploads` means some unchoked neighbour is idle.
     pub uploads: u32,
@@ -106,16 +108,6 @@ pub struct Direction {
     pub delivered: u64,
     /// When the downloader last received data here (connection time until the first).
     pub last_data_at: SimTime,
-    /// When the uploader last made this an optimistic unchoke (`SimTime::NEVER`: never).
-    pub last_optimistic: SimTime,
-    /// When the current (or most recent) unchoke began (`SimTime::NEVER`: never).
-    pub unchoked_at: SimTime,
-    /// Low 32 bits of the bytes delivered here as of the uploader's recent rechokes (ring, see
-    /// `Peer::rechokes`). Differences are taken with wrapping arithmetic, exact while a rate
-    /// window carries less than 4 GiB; 32 bits keep a connection in fewer cache lines.
-    pub sent_samples: [u32; MAX_RATE_SAMPLES],
-    /// Low 32 bits of the bytes delivered here as of the downloader's recent rechokes.
-    pub recv_samples: [u32; MAX_RATE_SAMPLES],
 }
 
 impl Direction {
@@ -127,22 +119,54 @@ impl Direction {
             piece_offset: 0,
             delivered: 0,
             last_data_at: now,
+        }
+    }
+}
+
+/// A connection between two peers of one torrent. `dirs[i]` carries data from `peers[i]` to
+/// `peers[1 - i]`. Only what transfers need lives here (96 bytes, two cache lines at most);
+/// what only one end's choker reads is in that end's [`Link`].
+#[derive(Debug)]
+#[repr(align(32))]
+pub struct Conn {
+    pub peers: [PeerId; 2],
+    pub open: bool,
+    pub dirs: [Direction; 2],
+}
+
+// The layout claim above: a change that grows a connection past 96 bytes should be deliberate.
+const _: () = assert!(std::mem::size_of::<Conn>() == 96);
+
+/// One end's private record of a connection, kept by the peer in `Peer::links` at the
+/// connection's position in `Peer::conns`: written only by that peer's rechokes and
+/// unchokes, and read in connection order when it builds a choke view (sequential memory,
+/// where reading it from the connection would cost a scattered load per neighbour).
+#[derive(Clone, Debug)]
+pub struct Link {
+    pub connected_at: SimTime,
+    /// When this peer last made the neighbour an optimistic unchoke (`SimTime::NEVER`: never).
+    pub last_optimistic: SimTime,
+    /// When this peer's current (or most recent) unchoke of the neighbour began
+    /// (`SimTime::NEVER`: never).
+    pub unchoked_at: SimTime,
+    /// Low 32 bits of the bytes sent to the neighbour as of this peer's recent rechokes (ring,
+    /// see `Peer::rechokes`). Differences are taken with wrapping arithmetic, exact while a
+    /// rate window carries less than 4 GiB.
+    pub sent_samples: [u32; MAX_RATE_SAMPLES],
+    /// Low 32 bits of the bytes received from the neighbour as of this peer's recent rechokes.
+    pub recv_samples: [u32; MAX_RATE_SAMPLES],
+}
+
+impl Link {
+    pub fn new(now: SimTime) -> Self {
+        Link {
+            connected_at: now,
             last_optimistic: SimTime::NEVER,
             unchoked_at: SimTime::NEVER,
             sent_samples: [0; MAX_RATE_SAMPLES],
             recv_samples: [0; MAX_RATE_SAMPLES],
         }
     }
-}
-
-/// A connection between two peers of one torrent. `dirs[i]` carries data from `peers[i]` to
-/// `peers[1 - i]`.
-#[derive(Debug)]
-pub struct Conn {
-    pub peers: [PeerId; 2],
-    pub open: bool,
-    pub connected_at: SimTime,
-    pub dirs: [Direction; 2],
 }
 
 impl Conn {

@@ -307,17 +307,25 @@ impl Sim {
     /// the downloader wants something.
     pub(super) fn unchoke(&mut self, now: SimTime, c: ConnId, side: usize, optimistic: bool) {
         let conn = &mut self.conns[c.index()];
+        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let dir = &mut conn.dirs[side];
+        let newly = dir.choked;
+        dir.choked = false;
+        let u = &mut self.peers[up.index()];
+        let i = u
+            .conns
+            .iter()
+            .position(|&x| x == c)
+            .expect("an open connection is listed by both ends");
+        let link = &mut u.links[i];
         if optimistic {
-            dir.last_optimistic = now;
+            link.last_optimistic = now;
         }
-        if !dir.choked {
+        if !newly {
             return;
         }
-        dir.choked = false;
-        dir.unchoked_at = now;
-        let (up, down) = (conn.peers[side], conn.peers[1 - side]);
-        self.peers[up.index()].unchoked.push(down);
+        link.unchoked_at = now;
+        u.unchoked.push(down);
         self.try_start(now, c, side);
     }
 
