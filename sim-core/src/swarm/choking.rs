@@ -28,8 +28,10 @@ impl Sim {
         let slot = (p.rechokes % k as u64) as usize;
         let window_start = p.rate_sample_times[slot];
         let leeching = p.state == PeerState::Leeching;
-        // A seed interests exactly its leeching neighbours, which are listed in connection
-        // order: walking that list spares loading every neighbour's bitfield.
+        // Only leeching neighbours can be interested (a seed holds everything), and they are
+        // listed in connection order: walking that list beside the connections spares
+        // loading the bitfields of seed neighbours, and a seed, which interests exactly its
+        // leeching neighbours, loads none.
         let seed = p.pieces.is_seed();
         let mut next_leecher = 0;
         let mut out = std::mem::take(&mut self.scratch_candidates);
@@ -37,14 +39,10 @@ impl Sim {
         for i in 0..self.peers[peer.index()].conns.len() {
             let p = &self.peers[peer.index()];
             let remote = p.remotes[i];
-            let interested = if seed {
-                let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
-                next_leecher += usize::from(listed);
-                debug_assert_eq!(listed, self.interested(peer, remote), "seed's interest");
-                listed
-            } else {
-                self.interested(peer, remote)
-            };
+            let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
+            next_leecher += usize::from(listed);
+            let interested = listed && (seed || self.interested(peer, remote));
+            debug_assert_eq!(interested, self.interested(peer, remote), "interest");
             if !sample && !interested {
                 continue;
             }
