@@ -31,13 +31,16 @@ pub use pick::Pick;
 /// One peer's (one host in one torrent) piece bookkeeping. Memory while leeching: 2 bytes
 /// per piece (the count) plus 2 per 64 pieces (block bounds), two bitfields and 4 bytes per
 /// held piece (the acquisition list); a seed keeps only the bitfields and the list.
+/// Laid out in declaration order (`repr(C)`): the counts first, since a neighbour's HAVE
+/// loads only them.
 #[derive(Clone, Debug)]
+#[repr(C)]
 pub struct PeerPieces {
+    /// `None` once we hold every piece: a seed never picks, so counts would be wasted work.
+    counts: Option<Counts>,
     have: PieceSet,
     /// Held pieces in acquisition order (lets a neighbour scan a peer holding few pieces).
     have_list: Vec<u32>,
-    /// `None` once we hold every piece: a seed never picks, so counts would be wasted work.
-    counts: Option<Counts>,
     /// Our connections downloading each piece (> 1 only in endgame).
     in_flight: InFlight,
     /// Missing pieces with `in_flight == 0`; endgame is allowed only when it is 0.

@@ -41,50 +41,53 @@ pub enum LeaveReason {
     Unprofitable,
 }
 
-/// One host's membership in one torrent.
+/// One host's membership in one torrent. Laid out in declaration order (`repr(C)`), the
+/// fields every piece transfer touches first, so that a transfer loads few of the record's
+/// cache lines; the per-rechoke and lifecycle fields follow.
 #[derive(Debug)]
+#[repr(C, align(64))]
 pub struct Peer {
+    pub pieces: PeerPieces,
+    pub picker: PickerConfig,
+    pub state: PeerState,
+    /// A `FillSlots` event is pending.
+    pub fill_pending: bool,
+    pub publisher: bool,
     pub host: HostId,
     pub torrent: TorrentId,
-    pub publisher: bool,
-    pub state: PeerState,
-    pub pieces: PeerPieces,
+    /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
+    /// uploads` means some unchoked neighbour is idle.
+    pub uploads: u32,
+    pub bytes_downloaded: u64,
+    pub bytes_uploaded: u64,
+    /// Bytes received for endgame duplicates that were cancelled or arrived second.
+    pub bytes_wasted: u64,
+    /// The neighbours still leeching (a subset of `remotes`, in connection order): the only
+    /// ones a HAVE changes anything for, since seeds keep no availability counts.
+    pub leeching_remotes: Vec<PeerId>,
+    /// Unchoked neighbours (regular, optimistic and paid), in no particular order.
+    pub unchoked: Vec<PeerId>,
     /// Open connections, in the order they were made.
     pub conns: Vec<ConnId>,
     /// The neighbour at the other end of each of `conns` (same positions), so a HAVE
     /// broadcast reaches neighbours without loading every connection.
     pub remotes: Vec<PeerId>,
-    /// The neighbours still leeching (a subset of `remotes`, in connection order): the only
-    /// ones a HAVE changes anything for, since seeds keep no availability counts.
-    pub leeching_remotes: Vec<PeerId>,
     /// What this peer keeps about each of `conns` (same positions) for its own choking.
     pub links: Vec<Link>,
-    /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
-    /// uploads` means some unchoked neighbour is idle.
-    pub uploads: u32,
-    pub choker: Box<dyn Choker>,
     pub choker_params: ChokerParams,
-    pub picker: PickerConfig,
-    /// Unchoked neighbours (regular, optimistic and paid), in no particular order.
-    pub unchoked: Vec<PeerId>,
-    /// A `FillSlots` event is pending.
-    pub fill_pending: bool,
+    pub choker: Box<dyn Choker>,
+    /// Rechokes run so far; rechoke `n` writes rate samples into ring slot `n % window`.
+    pub rechokes: u64,
+    /// Times of the samples in each ring slot (see `Link::sent_samples`).
+    pub rate_sample_times: [SimTime; MAX_RATE_SAMPLES],
     /// Generation of the pending announce; an `Announce` event with another value is stale.
     pub announce_gen: u32,
     pub next_announce: SimTime,
     pub last_announce: Option<SimTime>,
-    /// Rechokes run so far; rechoke `n` writes rate samples into ring slot `n % window`.
-    pub rechokes: u64,
-    /// Times of the samples in each ring slot (see `Direction::sent_samples`).
-    pub rate_sample_times: [SimTime; MAX_RATE_SAMPLES],
     pub joined_at: SimTime,
     pub completed_at: Option<SimTime>,
     pub left_at: Option<SimTime>,
     pub leave_reason: Option<LeaveReason>,
-    pub bytes_downloaded: u64,
-    pub bytes_uploaded: u64,
-    /// Bytes received for endgame duplicates that were cancelled or arrived second.
-    pub bytes_wasted: u64,
 }
 
 impl Peer {
