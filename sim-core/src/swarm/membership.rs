@@ -289,6 +289,7 @@ impl Sim {
     /// Opens a connection and exchanges bitfields. Cost O(pieces held by either side).
     fn connect(&mut self, now: SimTime, a: PeerId, b: PeerId) {
         let id = ConnId(self.conns.len() as u32);
+        let max = self.scenario.tracker.max_connections as usize;
         let (pa, pb) = pair_mut(&mut self.peers, a.index(), b.index());
         let conn = Conn {
             peers: [a, b],
@@ -299,13 +300,13 @@ impl Sim {
         pb.pieces.add_neighbour(pa.pieces.have());
         pa.conns.push(id);
         pa.remotes.push(b);
-        pa.links.push(Link::new(now));
+        push_link(&mut pa.links, Link::new(now), max);
         if pb.state == PeerState::Leeching {
             pa.leeching_remotes.push(b);
         }
         pb.conns.push(id);
         pb.remotes.push(a);
-        pb.links.push(Link::new(now));
+        push_link(&mut pb.links, Link::new(now), max);
         if pa.state == PeerState::Leeching {
             pb.leeching_remotes.push(a);
         }
@@ -375,6 +376,12 @@ impl Sim {
             self.disconnect(now, c);
         }
         let p = &mut self.peers[peer.index()];
+        // The peer stays as a tombstone: give back its (now empty) neighbour lists.
+        p.conns = Vec::new();
+        p.remotes = Vec::new();
+        p.leeching_remotes = Vec::new();
+        p.links = Vec::new();
+        p.unchoked = Vec::new();
         p.left_at = Some(now);
         p.leave_reason = Some(reason);
         let (t, host) = (p.torrent, p.host);
@@ -488,4 +495,14 @@ pub(super) fn remove_unchoked(unchoked: &mut Vec<PeerId>, remote: PeerId) {
         .position(|&r| r == remote)
         .expect("an unchoked neighbour is in the unchoked list");
     unchoked.swap_remove(i);
+}
+
+/// Appends `link`, growing the list by doubling but never past `max` entries (a peer holds at
+/// most `max_connections`): 80 links would otherwise reserve room for 128.
+fn push_link(links: &mut Vec<Link>, link: Link, max: usize) {
+    if links.len() == links.capacity() {
+        let want = (2 * links.len()).clamp(4, max.max(links.len() + 1));
+        links.reserve_exact(want - links.len());
+    }
+    links.push(link);
 }
