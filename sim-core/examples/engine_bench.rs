@@ -1,7 +1,8 @@
 //! Runs one scenario through the engine alone (no output files) and prints the run's size
 //! and wall time: the quickest loop for profiling the engine, since it builds without the
-//! analysis crate. It also prints a digest of the summary, so that an optimisation can be
-//! checked to leave the results bit-for-bit unchanged. Trace arrivals are not supported here (use `tokenswarm run`).
+//! analysis crate. It also prints a digest of the summary and one of the whole report (summary,
+//! per-peer rows, time series, economy tables), so that an optimisation can be checked to
+//! leave the results bit-for-bit unchanged. Trace arrivals are not supported here (use `tokenswarm run`).
 //!
 //! ```sh
 //! cargo run --release -p sim-core --example engine_bench -- scenarios/bench/flash-10k.toml
@@ -34,15 +35,19 @@ fn main() {
     let report = Sim::new(&scenario).run();
     let wall = start.elapsed().as_secs_f64();
     // `DefaultHasher::new()` uses fixed keys: the digest is stable across runs.
-    let mut h = DefaultHasher::new();
-    format!("{:?}", report.summary).hash(&mut h);
+    let digest = |text: String| {
+        let mut h = DefaultHasher::new();
+        text.hash(&mut h);
+        h.finish()
+    };
     println!(
         "{path}: {} events, {} piece transfers, {:.0} simulated s, {wall:.2} s wall \
-         ({:.0} events/s), summary digest {:016x}",
+         ({:.0} events/s), summary digest {:016x}, report digest {:016x}",
         report.summary.events_processed,
         report.summary.piece_transfers,
         report.summary.sim_time_s,
         report.summary.events_processed as f64 / wall,
-        h.finish()
+        digest(format!("{:?}", report.summary)),
+        digest(format!("{report:?}")),
     );
 }
