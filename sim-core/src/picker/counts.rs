@@ -206,11 +206,12 @@ impl Counts {
     /// words). Pass 1 finds, in each block, the minimum over its eligible pieces and the
     /// eligible pieces at that minimum, starting with the block of lowest bound and skipping
     /// every block whose bound exceeds the best count so far; a scanned block whose missing
-    /// pieces are all eligible gets its exact bound for free. Pass 2 counts the ties of the
-    /// blocks at the overall minimum and finds the `k`-th, `k` drawn once (no draw for a
-    /// single tie), so ties are exactly uniform. Cost O(words + 64 × blocks scanned), a
-    /// scanned block costing about 130 vectorised instructions; no allocation after the first
-    /// call (torrents of up to 4,096 pieces never allocate).
+    /// pieces are all eligible gets its exact bound for free, and the ties at the running
+    /// minimum are counted on the way. Pass 2 finds the `k`-th tie among the blocks at the
+    /// minimum, `k` drawn once (no draw for a single tie), so ties are exactly uniform. Cost
+    /// O(words + 64 × blocks scanned), a scanned block costing about 130 vectorised
+    /// instructions; no allocation after the first call (torrents of up to 4,096 pieces
+    /// never allocate).
     pub(super) fn rarest(
         &mut self,
         have: &[u64],
@@ -265,6 +266,9 @@ impl Counts {
             return None;
         }
         let mut best = Count::MAX;
+        // Ties at the running minimum, counted as blocks are scanned (a popcount per scanned
+        // block, none per skipped one).
+        let mut ties = 0u32;
         for w in std::iter::once(start).chain((0..start).chain(start + 1..words)) {
             let e = elig[w];
             if e == 0 || self.block_min[w] > best {
@@ -273,7 +277,12 @@ impl Counts {
             let (m, t) = min_and_ties(self.block(w), e);
             block_best[w] = m;
             block_ties[w] = t;
-            best = best.min(m);
+            if m < best {
+                best = m;
+                ties = t.count_ones();
+            } else if m == best {
+                ties += t.count_ones();
+            }
             if e == !have[w] & self.block_mask(w) {
                 // Every missing piece of the block is eligible: `m` is the exact bound, free.
                 // (Rescanning other blocks' missing pieces to tighten them costs more than
@@ -281,26 +290,22 @@ impl Counts {
                 self.block_min[w] = m;
             }
         }
-        // Pass 2: the ties are the tie masks of the blocks at the minimum.
-        let at_best = |w: usize| {
-            if block_best[w] == best {
-                block_ties[w]
-            } else {
-                0
-            }
-        };
-        let ties: u32 = (0..words).map(|w| at_best(w).count_ones()).sum();
+        // Pass 2: the `k`-th tie in piece order, among the blocks at the minimum.
         let mut k = if ties > 1 {
             rng.random_range(0..ties)
         } else {
             0
         };
         for w in 0..words {
-            let t = at_best(w);
-            if k < t.count_ones() {
+            if block_best[w] != best {
+                continue;
+            }
+            let t = block_ties[w];
+            let n = t.count_ones();
+            if k < n {
                 return Some((w * BLOCK) as u32 + nth_set_bit(t, k));
             }
-            k -= t.count_ones();
+            k -= n;
         }
         unreachable!("rarest: tie {k} of {ties} at count {best} not found")
     }
