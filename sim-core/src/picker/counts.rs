@@ -254,15 +254,17 @@ impl Counts {
         let words = self.block_min.len();
         // Start with the eligible block of lowest bound: it likely holds the minimum, so the
         // first `best` prunes well.
-        let mut start = usize::MAX;
-        let mut start_bound = Count::MAX;
+        // (Keys above every bound mark blocks without eligible pieces; the first block of the
+        // lowest key wins, compiled to conditional moves.)
+        const NONE: u16 = Count::MAX as u16 + 1;
+        let (mut start, mut start_key) = (0, NONE);
         for (w, (&bound, &e)) in self.block_min.iter().zip(elig).enumerate() {
-            if (start == usize::MAX || bound < start_bound) && e != 0 {
-                start = w;
-                start_bound = bound;
+            let key = if e != 0 { u16::from(bound) } else { NONE };
+            if key < start_key {
+                (start, start_key) = (w, key);
             }
         }
-        if start == usize::MAX {
+        if start_key == NONE {
             return None;
         }
         let mut best = Count::MAX;
