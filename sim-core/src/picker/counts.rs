@@ -39,8 +39,12 @@ pub(super) struct Counts {
     big_scratch: Option<Box<Scratch>>,
 }
 
-/// Blocks whose scratch fits on the stack: 4,096 pieces (576 bytes).
+/// Blocks whose scratch fits on the stack: 4,096 pieces (1,088 bytes).
 const STACK_BLOCKS: usize = 64;
+
+/// Torrents of up to 1,024 pieces use a smaller stack scratch (272 bytes to initialise per
+/// pick instead of 1,088).
+const SMALL_STACK_BLOCKS: usize = 16;
 
 /// Per-block scratch of [`Counts::rarest`].
 #[derive(Clone, Debug, Default)]
@@ -219,15 +223,10 @@ impl Counts {
         rng: &mut SimRng,
     ) -> Option<u32> {
         let words = self.block_min.len();
-        if words <= STACK_BLOCKS {
-            let mut elig = [0u64; STACK_BLOCKS];
-            let mut best = [Count::MAX; STACK_BLOCKS];
-            let mut ties = [0u64; STACK_BLOCKS];
-            let elig = &mut elig[..words];
-            for (w, e) in elig.iter_mut().enumerate() {
-                *e = eligible(w);
-            }
-            self.rarest_with(have, elig, rng, &mut best[..words], &mut ties[..words])
+        if words <= SMALL_STACK_BLOCKS {
+            self.rarest_on_stack::<SMALL_STACK_BLOCKS>(have, eligible, rng)
+        } else if words <= STACK_BLOCKS {
+            self.rarest_on_stack::<STACK_BLOCKS>(have, eligible, rng)
         } else {
             let mut s = self.big_scratch.take().unwrap_or_default();
             s.eligible.clear();
@@ -239,6 +238,25 @@ impl Counts {
             self.big_scratch = Some(s);
             pick
         }
+    }
+
+    /// [`Self::rarest`] with its scratch in stack arrays of `N >= words` blocks (sized to the
+    /// torrent, so that initialising them is not a cost of its own).
+    fn rarest_on_stack<const N: usize>(
+        &mut self,
+        have: &[u64],
+        eligible: impl Fn(usize) -> u64,
+        rng: &mut SimRng,
+    ) -> Option<u32> {
+        let words = self.block_min.len();
+        let mut elig = [0u64; N];
+        let mut best = [Count::MAX; N];
+        let mut ties = [0u64; N];
+        let elig = &mut elig[..words];
+        for (w, e) in elig.iter_mut().enumerate() {
+            *e = eligible(w);
+        }
+        self.rarest_with(have, elig, rng, &mut best[..words], &mut ties[..words])
     }
 
     /// [`Self::rarest`] over the eligible words `elig`, with its scratch: `block_best` all

@@ -248,6 +248,29 @@ fn rarest_ties_spread_over_blocks_are_uniform_and_bounds_prune_safely() {
     fx.check();
 }
 
+/// The rarest-first scan keeps its scratch in a small stack array up to 1,024 pieces, a
+/// larger one up to 4,096 and a heap buffer beyond: exact and uniform at each size and at
+/// the boundaries (with two ties in one block after the first, so ties are counted per
+/// piece, not per block).
+#[test]
+fn rarest_first_is_exact_with_every_scratch_size() {
+    for n in [1024, 1025, 4096, 4097, 6000] {
+        let mut avail = "5".repeat(n).into_bytes();
+        let mut remote = "1".repeat(n).into_bytes();
+        let tied = [3, n / 3, 2 * n / 3, 2 * n / 3 + 1, n - 1];
+        for p in tied {
+            avail[p] = b'2';
+        }
+        avail[n / 2] = b'1';
+        remote[n / 2] = b'0';
+        let (avail, remote) = (ascii(avail), ascii(remote));
+        let mut fx = fixture(&avail, &"0".repeat(n), &remote, &"0".repeat(n));
+        let tied: Vec<u32> = tied.iter().map(|&p| p as u32).collect();
+        assert_uniform_ties(&mut fx, &rarest(), &tied);
+        fx.check();
+    }
+}
+
 #[test]
 fn random_first_until_initial_random_pieces_then_rarest() {
     let c = cfg(PickerKind::RarestFirst, 4);
