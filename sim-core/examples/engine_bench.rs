@@ -2,7 +2,8 @@
 //! and wall time: the quickest loop for profiling the engine, since it builds without the
 //! analysis crate. It also prints a digest of the summary and one of the whole report (summary,
 //! per-peer rows, time series, economy tables), so that an optimisation can be checked to
-//! leave the results bit-for-bit unchanged. Trace arrivals are not supported here (use `tokenswarm run`).
+//! leave the results bit-for-bit unchanged. Trace arrivals are not supported here (use
+//! `tokenswarm run`).
 //!
 //! ```sh
 //! cargo run --release -p sim-core --example engine_bench -- scenarios/bench/flash-10k.toml

@@ -78,6 +78,14 @@ fn finish_time(last_update: SimTime, remaining: u64, rate: u64) -> SimTime {
     )
 }
 
+/// Advances `flow`'s generation (events carrying an earlier one become stale) and returns
+/// the new one.
+fn advance(generations: &mut [u32], flow: FlowId) -> u32 {
+    let g = &mut generations[flow.index()];
+    *g = g.wrapping_add(1);
+    *g
+}
+
 /// Equal share of `capacity` among `n` flows, at least 1 byte/s.
 fn share(capacity: u64, n: usize) -> u64 {
     (capacity / n.max(1) as u64).max(1)
@@ -170,9 +178,7 @@ impl FlowNetwork {
         let rate = self.up_share(from).min(self.down_share(to));
         let f = &mut self.flows[id.index()];
         debug_assert!(!f.active, "free list held active flow {id:?}");
-        let g = &mut self.generations[id.index()];
-        *g = g.wrapping_add(1);
-        let generation = *g;
+        let generation = advance(&mut self.generations, id);
         let completion = finish_time(now, bytes, rate);
         *f = Flow {
             from,
@@ -204,9 +210,8 @@ impl FlowNetwork {
         f.last_update = now;
         f.completion = finish_time(now, bytes, f.rate);
         let completion = f.completion;
-        let g = &mut self.generations[flow.index()];
-        *g = g.wrapping_add(1);
-        self.retimed.push((flow, *g, completion));
+        let generation = advance(&mut self.generations, flow);
+        self.retimed.push((flow, generation, completion));
     }
 
     /// Removes `flow` at `now` (completed or cancelled) and re-times the flows whose rate
@@ -220,8 +225,7 @@ impl FlowNetwork {
         let delivered = f.piece - f.remaining + f.progress(now);
         f.active = false;
         let (from, to, up_pos, down_pos) = (f.from, f.to, f.up_pos, f.down_pos);
-        let g = &mut self.generations[flow.index()];
-        *g = g.wrapping_add(1);
+        advance(&mut self.generations, flow);
         let old_up = self.up_share(from);
         let old_down = self.down_share(to);
         let uploads = &mut self.hosts[from.index()].uploads;
@@ -353,9 +357,7 @@ impl FlowNetwork {
             f.last_update = now;
             f.rate = rate;
             f.completion = finish_time(now, f.remaining, rate);
-            let g = &mut generations[id.index()];
-            *g = g.wrapping_add(1);
-            retimed.push((id, *g, f.completion));
+            retimed.push((id, advance(generations, id), f.completion));
         }
     }
 
