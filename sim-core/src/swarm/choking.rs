@@ -4,16 +4,10 @@
 use super::state::{PeerState, rate_over, rate_window_samples};
 use super::{Event, Sim};
 use crate::choker::{Candidate, ChokeView};
-use crate::ids::{ConnId, PeerId};
+use crate::ids::{ConnId, FlowId, PeerId};
 use crate::time::SimTime;
 
 impl Sim {
-    /// Bytes delivered on direction `side` of `c` up to `now`, including the transfer in flight.
-    fn delivered_so_far(&self, now: SimTime, c: ConnId, side: usize) -> u64 {
-        let dir = &self.conns[c.index()].dirs[side];
-        dir.delivered + dir.flow.map_or(0, |f| self.net.delivered(now, f))
-    }
-
     /// The choker's view of `peer`'s neighbours. With `sample` (periodic rechokes) every
     /// neighbour is listed and the rate rings advance, so windows span whole rechoke
     /// intervals, and candidates are in the order of the peer's connections. Without (filling
@@ -21,44 +15,69 @@ impl Sim {
     /// others can neither take a slot nor hold one that counts, and skipping them saves
     /// loading their connections. The returned vector is the reusable `scratch_candidates`
     /// buffer: hand it back with [`Self::recycle_candidates`].
+    ///
+    /// Built in passes, each a short loop of independent loads: interest (the neighbours'
+    /// bitfields), then the connections, then the flows in progress, then the peer's own links.
+    /// At 10,000 peers each of those loads is a cache miss; in one long loop body the
+    /// processor could overlap only two or three neighbours' misses, in short ones it overlaps
+    /// many.
     fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
+        let mut rows = std::mem::take(&mut self.scratch_view_rows);
+        rows.clear();
+        // Pass 1: who is listed, and interest. Only leeching neighbours can be interested (a
+        // seed holds everything), and they are listed in connection order: walking that list
+        // beside the connections spares loading the bitfields of seed neighbours, and a seed,
+        // which interests exactly its leeching neighbours, loads none.
         let p = &self.peers[peer.index()];
+        let seed = p.pieces.is_seed();
+        let mut next_leecher = 0;
+        for (i, &remote) in p.remotes.iter().enumerate() {
+            let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
+            next_leecher += usize::from(listed);
+            let interested = listed && (seed || self.interested(peer, remote));
+            debug_assert_eq!(interested, self.interested(peer, remote), "interest");
+            if sample || interested {
+                rows.push(ViewRow::new(i as u32, interested));
+            }
+        }
+        // Pass 2: each listed neighbour's connection.
+        for row in &mut rows {
+            let conn = &self.conns[p.conns[row.index as usize].index()];
+            let s = conn.side_of(peer);
+            let (out, inb) = (&conn.dirs[s], &conn.dirs[1 - s]);
+            row.unchoked = !out.choked;
+            row.sent = out.delivered;
+            row.recv = inb.delivered;
+            row.sent_flow = out.flow;
+            row.recv_flow = inb.flow;
+            row.last_data_at = inb.last_data_at;
+        }
+        // Pass 3: progress of the transfers in flight.
+        for row in &mut rows {
+            if let Some(f) = row.sent_flow {
+                row.sent += self.net.delivered(now, f);
+            }
+            if let Some(f) = row.recv_flow {
+                row.recv += self.net.delivered(now, f);
+            }
+        }
+        // Pass 4: rates over the window from the peer's own links (sequential memory).
+        let p = &mut self.peers[peer.index()];
         let params = p.choker_params;
         let k = rate_window_samples(&params);
         let slot = (p.rechokes % k as u64) as usize;
         let window_start = p.rate_sample_times[slot];
         let leeching = p.state == PeerState::Leeching;
-        // Only leeching neighbours can be interested (a seed holds everything), and they are
-        // listed in connection order: walking that list beside the connections spares
-        // loading the bitfields of seed neighbours, and a seed, which interests exactly its
-        // leeching neighbours, loads none.
-        let seed = p.pieces.is_seed();
-        let mut next_leecher = 0;
         let mut out = std::mem::take(&mut self.scratch_candidates);
         out.clear();
-        for i in 0..self.peers[peer.index()].conns.len() {
-            let p = &self.peers[peer.index()];
-            let remote = p.remotes[i];
-            let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
-            next_leecher += usize::from(listed);
-            let interested = listed && (seed || self.interested(peer, remote));
-            debug_assert_eq!(interested, self.interested(peer, remote), "interest");
-            if !sample && !interested {
-                continue;
-            }
-            let c = p.conns[i];
-            let s = self.conns[c.index()].side_of(peer);
-            let sent = self.delivered_so_far(now, c, s);
-            let recv = self.delivered_so_far(now, c, 1 - s);
-            let conn = &self.conns[c.index()];
-            let inbound = &conn.dirs[1 - s];
+        for row in &rows {
+            let i = row.index as usize;
             let snubbed = leeching
-                && inbound.flow.is_none()
-                && now.since(inbound.last_data_at) >= params.snub_time;
-            let unchoked = !conn.dirs[s].choked;
-            let link = &mut self.peers[peer.index()].links[i];
+                && row.recv_flow.is_none()
+                && now.since(row.last_data_at) >= params.snub_time;
+            let link = &mut p.links[i];
             let span = now.since(window_start.max(link.connected_at));
-            let (sent, recv) = (sent as u32, recv as u32);
+            let (sent, recv) = (row.sent as u32, row.recv as u32);
             let upload_rate = rate_over(sent.wrapping_sub(link.sent_samples[slot]) as u64, span);
             let download_rate = rate_over(recv.wrapping_sub(link.recv_samples[slot]) as u64, span);
             if sample {
@@ -66,9 +85,9 @@ impl Sim {
                 link.recv_samples[slot] = recv;
             }
             out.push(Candidate {
-                peer: remote,
-                interested,
-                unchoked,
+                peer: p.remotes[i],
+                interested: row.interested,
+                unchoked: row.unchoked,
                 connected_at: link.connected_at,
                 download_rate,
                 upload_rate,
@@ -78,10 +97,10 @@ impl Sim {
             });
         }
         if sample {
-            let p = &mut self.peers[peer.index()];
             p.rate_sample_times[slot] = now;
             p.rechokes += 1;
         }
+        self.scratch_view_rows = rows;
         out
     }
 
@@ -207,6 +226,38 @@ impl Sim {
         self.recycle_candidates(candidates);
         for remote in fill {
             self.unchoke_remote(now, peer, remote, false);
+        }
+    }
+}
+
+/// One neighbour's facts while a choke view is built (see `Sim::choke_candidates`): its
+/// position among the peer's connections, interest, and what the connection says.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct ViewRow {
+    index: u32,
+    interested: bool,
+    /// The peer does not choke the neighbour.
+    unchoked: bool,
+    /// Bytes sent to / received from the neighbour, in-flight progress included after pass 3.
+    sent: u64,
+    recv: u64,
+    sent_flow: Option<FlowId>,
+    recv_flow: Option<FlowId>,
+    /// When the peer last received data from the neighbour.
+    last_data_at: SimTime,
+}
+
+impl ViewRow {
+    fn new(index: u32, interested: bool) -> Self {
+        ViewRow {
+            index,
+            interested,
+            unchoked: false,
+            sent: 0,
+            recv: 0,
+            sent_flow: None,
+            recv_flow: None,
+            last_data_at: SimTime::ZERO,
         }
     }
 }

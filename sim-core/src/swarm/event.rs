@@ -11,7 +11,12 @@ pub enum Event {
     /// The torrent's next leecher arrives.
     Arrival { torrent: TorrentId },
     /// A transfer finishes, unless `generation` is stale (the flow was re-timed or stopped).
-    FlowDone { flow: FlowId, generation: u32 },
+    /// `owner` is the flow's connection direction (see `state::direction_tag`).
+    FlowDone {
+        flow: FlowId,
+        generation: u32,
+        owner: u32,
+    },
     /// The peer's periodic rechoke.
     Rechoke { peer: PeerId },
     /// The peer has free upload slots and interested choked neighbours.

@@ -39,7 +39,8 @@ impl Sim {
                             dir.piece
                         ));
                     }
-                    if self.flow_owner[f.index()] != (crate::ids::ConnId(i as u32), side as u8) {
+                    let tag = super::state::direction_tag(crate::ids::ConnId(i as u32), side);
+                    if self.net.owner(f) != tag {
                         return Err(format!("flow {f:?} owner mismatch"));
                     }
                 }

@@ -26,7 +26,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{ConnId, FlowId, HostId, PeerId, TorrentId};
+use crate::ids::{FlowId, HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::queue::EventQueue;
 use crate::report::Report;
@@ -57,8 +57,6 @@ pub struct Sim {
     peers: Vec<Peer>,
     conns: Vec<Conn>,
     torrents: Vec<TorrentState>,
-    /// Which connection direction each live flow belongs to (indexed by `FlowId`).
-    flow_owner: Vec<(ConnId, u8)>,
     arrivals: Vec<Option<ArrivalProcess>>,
     /// Online non-publisher hosts, for multi-torrent reuse.
     online_hosts: Vec<HostId>,
@@ -75,6 +73,8 @@ pub struct Sim {
     scratch_peers: Vec<PeerId>,
     /// Scratch buffer of choke views (see `choke_candidates`).
     scratch_candidates: Vec<crate::choker::Candidate>,
+    /// Scratch rows of a choke view under construction (see `choke_candidates`).
+    scratch_view_rows: Vec<choking::ViewRow>,
     /// The token economy, when the scenario has one.
     econ: Option<Economy>,
     /// Event count at which a debug build next runs the full invariant check.
@@ -151,7 +151,6 @@ impl Sim {
             conns: Vec::new(),
             unfinished_torrents: torrents.len(),
             torrents,
-            flow_owner: Vec::new(),
             arrivals,
             online_hosts: Vec::new(),
             rngs,
@@ -162,6 +161,7 @@ impl Sim {
             retimed: Vec::new(),
             scratch_peers: Vec::new(),
             scratch_candidates: Vec::new(),
+            scratch_view_rows: Vec::new(),
             econ,
             next_full_check: 0,
         };
@@ -206,7 +206,11 @@ impl Sim {
         match event {
             Event::Release { torrent } => self.on_release(now, torrent),
             Event::Arrival { torrent } => self.on_arrival(now, torrent),
-            Event::FlowDone { flow, generation } => self.on_flow_done(now, flow, generation),
+            Event::FlowDone {
+                flow,
+                generation,
+                owner,
+            } => self.on_flow_done(now, flow, generation, owner),
             Event::Rechoke { peer } => self.on_rechoke(now, peer),
             Event::FillSlots { peer } => self.on_fill_slots(now, peer),
             Event::Announce { peer, generation } => self.on_announce(now, peer, generation),
@@ -223,8 +227,15 @@ impl Sim {
     fn schedule_retimed_flows(&mut self) {
         self.net.take_retimed(&mut self.retimed);
         for (flow, generation, at) in self.retimed.drain(..) {
-            self.queue
-                .schedule(at, Event::FlowDone { flow, generation });
+            let owner = self.net.owner(flow);
+            self.queue.schedule(
+                at,
+                Event::FlowDone {
+                    flow,
+                    generation,
+                    owner,
+                },
+            );
         }
     }
 

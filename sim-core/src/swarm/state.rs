@@ -172,6 +172,19 @@ impl Link {
     }
 }
 
+/// A connection direction `(c, side)` as one number: a flow's owner tag in the bandwidth
+/// model, carried by its completion events. Panics past 2^31 connections.
+pub fn direction_tag(c: ConnId, side: usize) -> u32 {
+    assert!(c.0 < 1 << 31, "more than 2^31 connections");
+    debug_assert!(side < 2, "side {side}");
+    c.0 << 1 | side as u32
+}
+
+/// The connection direction of a [`direction_tag`].
+pub fn direction_of_tag(tag: u32) -> (ConnId, usize) {
+    (ConnId(tag >> 1), (tag & 1) as usize)
+}
+
 impl Conn {
     /// Which side `peer` is (0 or 1). Panics if it is not an endpoint: a bug.
     #[inline]

@@ -10,7 +10,7 @@
 //! downloader lacks" with an early-exit bitfield test.
 
 use super::membership::remove_unchoked;
-use super::state::PeerState;
+use super::state::{PeerState, direction_of_tag, direction_tag};
 use super::{Event, Sim, pair_mut};
 use crate::ids::{ConnId, FlowId, PeerId};
 use crate::time::SimTime;
@@ -90,11 +90,7 @@ impl Sim {
     }
 
     fn own_flow(&mut self, flow: FlowId, c: ConnId, side: usize) {
-        if self.flow_owner.len() <= flow.index() {
-            self.flow_owner
-                .resize(flow.index() + 1, (ConnId(u32::MAX), 0));
-        }
-        self.flow_owner[flow.index()] = (c, side as u8);
+        self.net.set_owner(flow, direction_tag(c, side));
     }
 
     /// Stops the transfer on direction `side` of `c`, if any, counting its delivered bytes.
@@ -169,13 +165,16 @@ impl Sim {
         }
     }
 
-    pub(super) fn on_flow_done(&mut self, now: SimTime, flow: FlowId, generation: u32) {
+    /// A transfer's piece completes, unless the event is stale. `owner` is the flow's
+    /// direction tag (carried by the event, so that the connection loads without waiting for
+    /// the flow's record).
+    pub(super) fn on_flow_done(&mut self, now: SimTime, flow: FlowId, generation: u32, owner: u32) {
         if !self.net.is_current(flow, generation) {
             return;
         }
         self.piece_transfers += 1;
-        let (c, side) = self.flow_owner[flow.index()];
-        let side = side as usize;
+        let (c, side) = direction_of_tag(owner);
+        debug_assert_eq!(owner, self.net.owner(flow), "the event's owner is the flow's");
         let conn = &mut self.conns[c.index()];
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let dir = &mut conn.dirs[side];
