@@ -38,6 +38,7 @@ pub mod ids;
 pub mod metrics;
 pub mod picker;
 pub mod pieceset;
+mod prefetch;
 pub mod queue;
 pub mod report;
 pub mod rng;

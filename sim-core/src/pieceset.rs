@@ -64,6 +64,22 @@ impl PieceSet {
         self.words[(piece / 64) as usize] >> (piece % 64) & 1 == 1
     }
 
+    /// Prefetches every word (a hint).
+    #[inline]
+    pub fn warm_all(&self) {
+        for line in self.words.chunks(8) {
+            crate::prefetch::prefetch(&line[0]);
+        }
+    }
+
+    /// Prefetches the word holding `piece` (a hint).
+    #[inline]
+    pub fn warm(&self, piece: u32) {
+        if let Some(w) = self.words.get((piece / 64) as usize) {
+            crate::prefetch::prefetch_write(w);
+        }
+    }
+
     /// The bits, 64 pieces per word (piece `p` is bit `p % 64` of word `p / 64`); bits past
     /// `len` are clear. Lets callers combine sets word by word. O(1).
     #[inline]

@@ -16,6 +16,7 @@ mod differential;
 mod tests;
 
 use crate::ids::{FlowId, HostId};
+use crate::prefetch::{prefetch, prefetch_write};
 use crate::time::{MICROS_PER_SECOND, SimTime};
 
 /// A host's two capacities and the active flows using each side.
@@ -265,6 +266,17 @@ impl FlowNetwork {
     /// has stopped. Cost: O(1).
     pub fn owner(&self, flow: FlowId) -> u32 {
         self.flows[flow.index()].owner
+    }
+
+    /// Prefetches `flow`'s generation and record (a hint; see `Sim::warm_next`). Cost: O(1).
+    #[inline]
+    pub fn warm(&self, flow: FlowId) {
+        if let Some(g) = self.generations.get(flow.index()) {
+            prefetch(g);
+        }
+        if let Some(f) = self.flows.get(flow.index()) {
+            prefetch_write(f);
+        }
     }
 
     /// Current rate of `flow`, bytes/s (≥ 1). Cost: O(1).

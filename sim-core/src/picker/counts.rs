@@ -133,6 +133,22 @@ impl Counts {
         u32::from(self.count[piece as usize])
     }
 
+    /// Prefetches every count (a hint).
+    #[inline]
+    pub(super) fn warm_all(&self) {
+        for line in self.count.chunks(64) {
+            crate::prefetch::prefetch(&line[0]);
+        }
+    }
+
+    /// Prefetches the count of `piece` (a hint).
+    #[inline]
+    pub(super) fn warm(&self, piece: u32) {
+        if let Some(c) = self.count.get(piece as usize) {
+            crate::prefetch::prefetch_write(c);
+        }
+    }
+
     /// One more neighbour holds `piece`. O(1): one load and one store; the bound stays valid.
     #[inline]
     pub(super) fn inc(&mut self, piece: u32) {

@@ -173,6 +173,34 @@ impl PeerPieces {
         }
     }
 
+    /// Prefetches what a HAVE of `piece` from a neighbour will update (a hint; changes
+    /// nothing but timing).
+    #[inline]
+    pub fn warm_have(&self, piece: u32) {
+        if let Some(c) = &self.counts {
+            c.warm(piece);
+        }
+    }
+
+    /// Prefetches what completing `piece` will read and write first: our bitfield's word
+    /// and count of it (a hint).
+    #[inline]
+    pub fn warm_piece(&self, piece: u32) {
+        self.have.warm(piece);
+        self.warm_have(piece);
+    }
+
+    /// Prefetches what a rarest-first pick reads: our bitfield, the pieces in flight and the
+    /// counts (a hint).
+    #[inline]
+    pub fn warm_pick(&self) {
+        self.have.warm_all();
+        self.in_flight.busy().warm_all();
+        if let Some(c) = &self.counts {
+            c.warm_all();
+        }
+    }
+
     /// One of our connections starts downloading `piece` (which we lack). O(pieces in
     /// flight), a handful.
     pub fn begin(&mut self, piece: u32) {

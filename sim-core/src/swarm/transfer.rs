@@ -174,7 +174,11 @@ impl Sim {
         }
         self.piece_transfers += 1;
         let (c, side) = direction_of_tag(owner);
-        debug_assert_eq!(owner, self.net.owner(flow), "the event's owner is the flow's");
+        debug_assert_eq!(
+            owner,
+            self.net.owner(flow),
+            "the event's owner is the flow's"
+        );
         let conn = &mut self.conns[c.index()];
         let (up, down) = (conn.peers[side], conn.peers[1 - side]);
         let dir = &mut conn.dirs[side];
