@@ -5,31 +5,38 @@
 //! function of the scenario and seed. Time never goes back: scheduling into the past and
 //! popping out of order are bugs and panic.
 //!
-//! Layout: a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) with 8-bit digits, which
+//! Layout: a radix heap (Ahuja, Mehlhorn, Orlin and Tarjan, 1990) with wide digits, which
 //! works because a discrete-event simulation never schedules before the last popped time.
 //! Keys are integer times; `base` is the smallest pending time's lower bound. An event at
-//! `time == base` sits in the ready list; any other sits in bucket `(l, d)`, `l` being the
-//! highest 8-bit digit in which `time` differs from `base` and `d` that digit of `time`
-//! (bucket `(0, d)` thus holds one exact time). Popping takes the ready list's front; when it
-//! is empty, the lowest non-empty bucket (lowest level, then lowest digit: the earliest
-//! times) becomes the ready list if it is at level 0, or is redistributed around its minimum,
-//! which becomes the new base, into lower levels. An event moves down at most once per level
-//! it starts above (two or three times for the flow completions of a swarm, against 15–20
-//! moves with one bucket per bit), and every move is a sequential append, so a pop costs O(1)
-//! amortised with no scattered sift walks (a 4-ary heap walked ~8 cache-missing levels per
-//! operation in a 10,000-peer run).
+//! `time == base` sits in the ready list; any other sits in a bucket chosen by the highest
+//! bit `h` in which `time` differs from `base`: for `h < 12`, the level-0 bucket of the
+//! time's low 12 bits (one exact time each, 4,096 µs ahead at most); above, the bucket of the
+//! time's 8-bit digit at the level of `h` (levels of 8 bits from bit 12 on). Bucket ids are
+//! numbered level 0 first, then each digit level in order, so the lowest non-empty id holds
+//! the earliest times; a two-level bitmap finds it. Popping takes the ready list's front;
+//! when it is empty, the lowest non-empty bucket becomes it (level 0) or is redistributed
+//! around its minimum, which becomes the new base, into lower levels. An event moves down at
+//! most once per level it starts above (once or twice for the flow completions of a swarm,
+//! against 15–20 moves with one bucket per bit), and every move is a sequential append, so a
+//! pop costs O(1) amortised with no scattered sift walks. The wide level 0 also lets the
+//! engine see the next events in order (see [`EventQueue::peek_nth`]).
 //!
 //! FIFO among equal times holds without sequence numbers: events of equal time always share a
-//! bucket (their highest differing digit from any base is the same), a bucket is redistributed
+//! bucket (the bucket is a function of the time and the base), a bucket is redistributed
 //! only into empty ones (every lower level is empty then) and in order, and the ready list is
 //! appended at the back.
 
 use crate::time::SimTime;
 
-/// Bits per digit, buckets per level, levels.
+/// Bits of the level-0 digit (exact times up to 4,096 µs ahead) and of every higher digit.
+const LOW_BITS: u32 = 12;
 const DIGIT_BITS: u32 = 8;
+const LOW_BUCKETS: usize = 1 << LOW_BITS;
 const DIGITS: usize = 1 << DIGIT_BITS;
-const LEVELS: usize = 64 / DIGIT_BITS as usize;
+/// Digit levels above level 0 (the last one is partial).
+const HIGH_LEVELS: usize = (64 - LOW_BITS).div_ceil(DIGIT_BITS) as usize;
+const BUCKETS: usize = LOW_BUCKETS + HIGH_LEVELS * DIGITS;
+const WORDS: usize = BUCKETS.div_ceil(64);
 
 /// Pending events with their due times.
 pub struct EventQueue<E> {
@@ -37,13 +44,12 @@ pub struct EventQueue<E> {
     /// so that a level-0 bucket can be swapped in whole).
     ready: Vec<(u64, E)>,
     head: usize,
-    /// `buckets[l * DIGITS + d]`: events whose time differs from `base` first at digit `l`,
-    /// where the time's digit is `d`, in scheduling order.
+    /// Events by bucket id (see the module documentation), each in scheduling order.
     buckets: Vec<Vec<(u64, E)>>,
-    /// Bit `d % 64` of `occupied[l][d / 64]` set iff bucket `(l, d)` is non-empty.
-    occupied: [[u64; DIGITS / 64]; LEVELS],
-    /// Bit `l` set iff level `l` has a non-empty bucket.
-    levels: u64,
+    /// Bit `b % 64` of `occupied[b / 64]` set iff bucket `b` is non-empty.
+    occupied: [u64; WORDS],
+    /// Bit `w % 64` of `summary[w / 64]` set iff `occupied[w]` is non-zero.
+    summary: [u64; WORDS.div_ceil(64)],
     /// Lower bound of every pending time (the key the buckets are relative to).
     base: u64,
     len: usize,
@@ -64,13 +70,26 @@ impl<E> Default for EventQueue<E> {
         EventQueue {
             ready: Vec::new(),
             head: 0,
-            buckets: (0..LEVELS * DIGITS).map(|_| Vec::new()).collect(),
-            occupied: [[0; DIGITS / 64]; LEVELS],
-            levels: 0,
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: [0; WORDS],
+            summary: [0; WORDS.div_ceil(64)],
             base: 0,
             len: 0,
             now: SimTime::ZERO,
         }
+    }
+}
+
+/// The bucket of `time` relative to `base` (`time > base`).
+#[inline]
+fn bucket_of(time: u64, base: u64) -> usize {
+    let h = 63 - (time ^ base).leading_zeros();
+    if h < LOW_BITS {
+        time as usize & (LOW_BUCKETS - 1)
+    } else {
+        let l = (h - LOW_BITS) / DIGIT_BITS;
+        let d = (time >> (LOW_BITS + l * DIGIT_BITS)) as usize & (DIGITS - 1);
+        LOW_BUCKETS + l as usize * DIGITS + d
     }
 }
 
@@ -93,39 +112,44 @@ impl<E: Copy> EventQueue<E> {
     /// Files an event at `time >= base` into the ready list or its bucket. O(1).
     #[inline]
     fn insert(&mut self, time: u64, event: E) {
-        let diff = time ^ self.base;
-        if diff == 0 {
+        if time == self.base {
             self.ready.push((time, event));
         } else {
-            let l = ((63 - diff.leading_zeros()) / DIGIT_BITS) as usize;
-            let d = (time >> (l as u32 * DIGIT_BITS)) as usize & (DIGITS - 1);
-            self.buckets[l * DIGITS + d].push((time, event));
-            self.occupied[l][d / 64] |= 1 << (d % 64);
-            self.levels |= 1 << l;
+            let b = bucket_of(time, self.base);
+            self.buckets[b].push((time, event));
+            self.occupied[b / 64] |= 1 << (b % 64);
+            self.summary[b / 4096] |= 1 << (b / 64 % 64);
         }
     }
 
-    /// The lowest non-empty bucket `(level, digit)`, if any. O(1).
+    /// The lowest non-empty bucket id `>= from`, if any. O(1).
     #[inline]
-    fn lowest_bucket(&self) -> Option<(usize, usize)> {
-        if self.levels == 0 {
-            return None;
+    fn lowest_bucket_from(&self, from: usize) -> Option<usize> {
+        let w0 = from / 64;
+        let bits = self.occupied.get(w0)? & (u64::MAX << (from % 64));
+        if bits != 0 {
+            return Some(w0 * 64 + bits.trailing_zeros() as usize);
         }
-        let l = self.levels.trailing_zeros() as usize;
-        let (w, bits) = self.occupied[l]
-            .iter()
-            .enumerate()
-            .find(|(_, bits)| **bits != 0)
-            .expect("an occupied level has an occupied bucket");
-        Some((l, w * 64 + bits.trailing_zeros() as usize))
+        let next = w0 + 1;
+        for s in next / 64..self.summary.len() {
+            let mut words = self.summary[s];
+            if s == next / 64 {
+                words &= u64::MAX << (next % 64);
+            }
+            if words != 0 {
+                let w = s * 64 + words.trailing_zeros() as usize;
+                return Some(w * 64 + self.occupied[w].trailing_zeros() as usize);
+            }
+        }
+        None
     }
 
-    /// Marks bucket `(l, d)` empty. O(1).
+    /// Marks bucket `b` empty. O(1).
     #[inline]
-    fn clear_bit(&mut self, l: usize, d: usize) {
-        self.occupied[l][d / 64] &= !(1 << (d % 64));
-        if self.occupied[l].iter().all(|&w| w == 0) {
-            self.levels &= !(1 << l);
+    fn clear_bit(&mut self, b: usize) {
+        self.occupied[b / 64] &= !(1 << (b % 64));
+        if self.occupied[b / 64] == 0 {
+            self.summary[b / 4096] &= !(1 << (b / 64 % 64));
         }
     }
 
@@ -137,8 +161,8 @@ impl<E: Copy> EventQueue<E> {
         for bucket in &mut self.buckets {
             pending.append(bucket);
         }
-        self.occupied = [[0; DIGITS / 64]; LEVELS];
-        self.levels = 0;
+        self.occupied = [0; WORDS];
+        self.summary = [0; WORDS.div_ceil(64)];
         self.base = time;
         for (t, e) in pending {
             self.insert(t, e);
@@ -146,43 +170,39 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// Makes the ready list non-empty if any event is pending: the lowest non-empty bucket
-    /// becomes it (level 0) or is redistributed around its minimum time (higher levels, until
-    /// a level-0 bucket or the ready list fills); returns the time of the ready events. Cost
-    /// O(bucket size).
+    /// becomes it (level 0) or is redistributed around its minimum time (higher levels);
+    /// returns the time of the ready events. Cost O(bucket size).
     fn fill_ready(&mut self) -> Option<u64> {
         if self.head < self.ready.len() {
             return Some(self.base);
         }
         self.ready.clear();
         self.head = 0;
-        loop {
-            let (l, d) = self.lowest_bucket()?;
-            self.clear_bit(l, d);
-            let bucket = &mut self.buckets[l * DIGITS + d];
-            if l == 0 {
-                // One exact time: the bucket is the new ready list (the empty list's
-                // capacity goes to the bucket).
-                std::mem::swap(&mut self.ready, bucket);
-                self.base = self.ready[0].0;
-                return Some(self.base);
-            }
-            let mut items = std::mem::take(bucket);
-            self.base = items
-                .iter()
-                .map(|&(t, _)| t)
-                .min()
-                .expect("occupied bucket");
-            // Every time in the bucket agrees with the new base above digit `l`, so each
-            // lands in the ready list or a lower level, all empty until now.
-            for &(t, e) in &items {
-                self.insert(t, e);
-            }
-            items.clear();
-            self.buckets[l * DIGITS + d] = items;
-            if !self.ready.is_empty() {
-                return Some(self.base);
-            }
+        let b = self.lowest_bucket_from(0)?;
+        self.clear_bit(b);
+        let bucket = &mut self.buckets[b];
+        if b < LOW_BUCKETS {
+            // One exact time: the bucket is the new ready list (the empty list's capacity
+            // goes to the bucket).
+            std::mem::swap(&mut self.ready, bucket);
+            self.base = self.ready[0].0;
+            return Some(self.base);
         }
+        let mut items = std::mem::take(bucket);
+        self.base = items
+            .iter()
+            .map(|&(t, _)| t)
+            .min()
+            .expect("occupied bucket");
+        // Every time in the bucket agrees with the new base above the bucket's digit, so
+        // each lands in the ready list or a lower level, all empty until now; the minimum
+        // lands in the ready list.
+        for &(t, e) in &items {
+            self.insert(t, e);
+        }
+        items.clear();
+        self.buckets[b] = items;
+        Some(self.base)
     }
 
     /// Removes and returns the earliest event, advancing the current time. O(1) amortised.
@@ -211,28 +231,23 @@ impl<E: Copy> EventQueue<E> {
     }
 
     /// The `n`-th event to pop from now on (0: the next one), when that is known without
-    /// redistributing a bucket (it is in the ready list or in a one-time bucket); `None`
-    /// otherwise. A hint for warming caches only: events scheduled before then may still
-    /// come first. Cost O(n + 4).
+    /// redistributing a bucket (it is in the ready list or in a level-0 bucket, up to 4,096 µs
+    /// ahead); `None` otherwise. A hint for warming caches only: events scheduled before then
+    /// may still come first. Cost O(n + 1).
     pub fn peek_nth(&self, n: usize) -> Option<&E> {
         let ready = self.ready.get(self.head..).unwrap_or_default();
         if let Some((_, e)) = ready.get(n) {
             return Some(e);
         }
         let mut n = n - ready.len();
-        if self.levels & 1 == 0 {
-            return None;
-        }
-        for (w, &bits) in self.occupied[0].iter().enumerate() {
-            let mut bits = bits;
-            while bits != 0 {
-                let bucket = &self.buckets[w * 64 + bits.trailing_zeros() as usize];
-                if let Some((_, e)) = bucket.get(n) {
-                    return Some(e);
-                }
-                n -= bucket.len();
-                bits &= bits - 1;
+        let mut from = 0;
+        while let Some(b) = self.lowest_bucket_from(from).filter(|&b| b < LOW_BUCKETS) {
+            let bucket = &self.buckets[b];
+            if let Some((_, e)) = bucket.get(n) {
+                return Some(e);
             }
+            n -= bucket.len();
+            from = b + 1;
         }
         None
     }
@@ -243,11 +258,8 @@ impl<E: Copy> EventQueue<E> {
         if self.head < self.ready.len() {
             return Some(SimTime(self.base));
         }
-        let (l, d) = self.lowest_bucket()?;
-        self.buckets[l * DIGITS + d]
-            .iter()
-            .map(|&(t, _)| SimTime(t))
-            .min()
+        let b = self.lowest_bucket_from(0)?;
+        self.buckets[b].iter().map(|&(t, _)| SimTime(t)).min()
     }
 }
 
@@ -305,6 +317,30 @@ mod tests {
         q.schedule(SimTime(100), "late3");
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
         assert_eq!(order, ["early", "late", "late2", "late3"]);
+    }
+
+    /// `peek_nth` names the coming events in pop order within the exact-time window, and
+    /// nothing beyond it.
+    #[test]
+    fn peek_nth_sees_the_next_events_in_order() {
+        let mut q = EventQueue::default();
+        for (t, e) in [
+            (3000, "d"),
+            (5, "a"),
+            (100, "c"),
+            (5, "b"),
+            (1 << 20, "far"),
+        ] {
+            q.schedule(SimTime(t), e);
+        }
+        let seen: Vec<_> = (0..6).map(|n| q.peek_nth(n).copied()).collect();
+        assert_eq!(
+            seen,
+            [Some("a"), Some("b"), Some("c"), Some("d"), None, None]
+        );
+        assert_eq!(q.pop(), Some((SimTime(5), "a")));
+        assert_eq!(q.peek_nth(0), Some(&"b"));
+        assert_eq!(q.peek_nth(2), Some(&"d"));
     }
 
     /// Against a sorted reference: random interleavings of schedules and pops, many equal
