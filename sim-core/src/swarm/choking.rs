@@ -16,8 +16,8 @@ impl Sim {
     /// loading their connections. The returned vector is the reusable `scratch_candidates`
     /// buffer: hand it back with [`Self::recycle_candidates`].
     ///
-    /// Built in passes, each a short loop of independent loads: interest (the neighbours'
-    /// bitfields), then the connections, then the flows in progress, then the peer's own links.
+    /// Built in passes, each a short loop of independent loads: prefetches, interest (the
+    /// neighbours' bitfields), the connections, the flows in progress, the peer's own links.
     /// At 10,000 peers each of those loads is a cache miss; in one long loop body the
     /// processor could overlap only two or three neighbours' misses, in short ones it overlaps
     /// many.
@@ -30,6 +30,18 @@ impl Sim {
         // which interests exactly its leeching neighbours, loads none.
         let p = &self.peers[peer.index()];
         let seed = p.pieces.is_seed();
+        // Pass 0: prefetch the leeching neighbours' bitfields (for interest) and, when every
+        // neighbour is listed, the connections, so that the passes below find them in flight.
+        if !seed {
+            for &r in &p.leeching_remotes {
+                self.peers[r.index()].pieces.have().warm_all();
+            }
+        }
+        if sample {
+            for &c in &p.conns {
+                self.conns[c.index()].warm();
+            }
+        }
         let mut next_leecher = 0;
         for (i, &remote) in p.remotes.iter().enumerate() {
             let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
