@@ -313,6 +313,15 @@ impl FlowNetwork {
         out.append(&mut self.retimed);
     }
 
+    /// Like [`Self::take_retimed`], without a copy: drains the re-timed entries in order, each
+    /// with the flow's owner tag (see [`Self::set_owner`]). Cost: O(entries).
+    pub fn drain_retimed(&mut self) -> impl Iterator<Item = (FlowId, u32, SimTime, u32)> + '_ {
+        let flows = &self.flows;
+        self.retimed
+            .drain(..)
+            .map(move |(flow, generation, at)| (flow, generation, at, flows[flow.index()].owner))
+    }
+
     /// Number of active flows uploading from `host`. Cost: O(1).
     pub fn active_up(&self, host: HostId) -> u32 {
         self.hosts[host.index()].uploads.len() as u32

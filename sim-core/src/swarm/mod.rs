@@ -26,7 +26,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{FlowId, HostId, PeerId, TorrentId};
+use crate::ids::{HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::prefetch::{prefetch, prefetch_write};
 use crate::queue::EventQueue;
@@ -69,7 +69,6 @@ pub struct Sim {
     unfinished_torrents: usize,
     leechers_online: u64,
     stopped_early: Option<SimTime>,
-    retimed: Vec<(FlowId, u32, SimTime)>,
     /// Scratch list of peers for handlers (kept to avoid allocating per event).
     scratch_peers: Vec<PeerId>,
     /// Scratch buffer of choke views (see `choke_candidates`).
@@ -159,7 +158,6 @@ impl Sim {
             piece_transfers: 0,
             leechers_online: 0,
             stopped_early: None,
-            retimed: Vec::new(),
             scratch_peers: Vec::new(),
             scratch_candidates: Vec::new(),
             scratch_view_rows: Vec::new(),
@@ -237,8 +235,13 @@ impl Sim {
     /// but timing.
     #[inline]
     fn warm_next(&self) {
+        // Stale completions (a third of all events) are skipped without prefetching.
         let completion = |n: usize| match self.queue.peek_nth(n) {
-            Some(&Event::FlowDone { flow, owner, .. }) => Some((flow, owner)),
+            Some(&Event::FlowDone {
+                flow,
+                owner,
+                generation,
+            }) if self.net.is_current(flow, generation) => Some((flow, owner)),
             _ => None,
         };
         // The connection of an event and its ends, once the connection is in cache.
@@ -290,9 +293,7 @@ impl Sim {
 
     /// Schedules completion events for every flow the bandwidth model re-timed.
     fn schedule_retimed_flows(&mut self) {
-        self.net.take_retimed(&mut self.retimed);
-        for (flow, generation, at) in self.retimed.drain(..) {
-            let owner = self.net.owner(flow);
+        for (flow, generation, at, owner) in self.net.drain_retimed() {
             self.queue.schedule(
                 at,
                 Event::FlowDone {
