@@ -19,7 +19,7 @@
 //! most once per level it starts above (once or twice for the flow completions of a swarm,
 //! against 15–20 moves with one bucket per bit), and every move is a sequential append, so a
 //! pop costs O(1) amortised with no scattered sift walks. The wide level 0 also lets the
-//! engine see the next events in order (see [`EventQueue::peek_nth`]).
+//! engine see the next events in order (see [`EventQueue::peek_ahead`]).
 //!
 //! FIFO among equal times holds without sequence numbers: events of equal time always share a
 //! bucket (the bucket is a function of the time and the base), a bucket is redistributed
@@ -249,26 +249,35 @@ impl<E: Copy> EventQueue<E> {
         Some((time, event))
     }
 
-    /// The `n`-th event to pop from now on (0: the next one), when that is known without
-    /// redistributing a bucket (it is in the ready list or in a level-0 bucket, up to 4,096 µs
-    /// ahead); `None` otherwise. A hint for warming caches only: events scheduled before then
-    /// may still come first. Cost O(n + 1).
-    pub fn peek_nth(&self, n: usize) -> Option<&E> {
-        let ready = self.ready.get(self.head..).unwrap_or_default();
-        if let Some((_, e)) = ready.get(n) {
-            return Some(e);
+    /// The next `N` events to pop from now on, in order, as far as they are known without
+    /// redistributing a bucket (in the ready list or in level-0 buckets, up to 4,096 µs
+    /// ahead); the rest `None`. A hint for warming caches only: events scheduled before then
+    /// may still come first. Cost O(N + 1).
+    pub fn peek_ahead<const N: usize>(&self) -> [Option<&E>; N] {
+        let mut out = [None; N];
+        let mut k = 0;
+        for (_, e) in self
+            .ready
+            .get(self.head..)
+            .unwrap_or_default()
+            .iter()
+            .take(N)
+        {
+            out[k] = Some(e);
+            k += 1;
         }
-        let mut n = n - ready.len();
         let mut from = 0;
-        while let Some(b) = self.lowest_bucket_from(from).filter(|&b| b < LOW_BUCKETS) {
-            let bucket = &self.buckets[b];
-            if let Some((_, e)) = bucket.get(n) {
-                return Some(e);
+        while k < N {
+            let Some(b) = self.lowest_bucket_from(from).filter(|&b| b < LOW_BUCKETS) else {
+                break;
+            };
+            for (_, e) in self.buckets[b].iter().take(N - k) {
+                out[k] = Some(e);
+                k += 1;
             }
-            n -= bucket.len();
             from = b + 1;
         }
-        None
+        out
     }
 
     /// Due time of the earliest event. Cost O(1), or O(bucket size) when no event is due at
@@ -338,10 +347,10 @@ mod tests {
         assert_eq!(order, ["early", "late", "late2", "late3"]);
     }
 
-    /// `peek_nth` names the coming events in pop order within the exact-time window, and
+    /// `peek_ahead` names the coming events in pop order within the exact-time window, and
     /// nothing beyond it.
     #[test]
-    fn peek_nth_sees_the_next_events_in_order() {
+    fn peek_ahead_sees_the_next_events_in_order() {
         let mut q = EventQueue::default();
         for (t, e) in [
             (3000, "d"),
@@ -352,14 +361,16 @@ mod tests {
         ] {
             q.schedule(SimTime(t), e);
         }
-        let seen: Vec<_> = (0..6).map(|n| q.peek_nth(n).copied()).collect();
+        let seen = q.peek_ahead::<6>().map(|e| e.copied());
         assert_eq!(
             seen,
             [Some("a"), Some("b"), Some("c"), Some("d"), None, None]
         );
         assert_eq!(q.pop(), Some((SimTime(5), "a")));
-        assert_eq!(q.peek_nth(0), Some(&"b"));
-        assert_eq!(q.peek_nth(2), Some(&"d"));
+        assert_eq!(
+            q.peek_ahead::<3>().map(|e| e.copied()),
+            [Some("b"), Some("c"), Some("d")]
+        );
     }
 
     /// Against a sorted reference: random interleavings of schedules and pops, many equal
@@ -392,8 +403,8 @@ mod tests {
                     let want = (reference[0].0 <= limit).then(|| reference.remove(0));
                     assert_eq!(got, want, "seed {seed}");
                     assert_eq!(q.peek_time().map(|t| t.0), reference.first().map(|r| r.0));
-                    for n in 0..3 {
-                        if let Some(&e) = q.peek_nth(n) {
+                    for (n, e) in q.peek_ahead::<3>().into_iter().enumerate() {
+                        if let Some(&e) = e {
                             assert_eq!(Some(e), reference.get(n).map(|r| r.1), "seed {seed}");
                         }
                     }

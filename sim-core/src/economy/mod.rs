@@ -161,6 +161,27 @@ impl Economy {
             .unwrap_or_default()
     }
 
+    /// Prefetches the trade state of direction `side` of `c` (a hint).
+    #[inline]
+    pub fn warm_dir(&self, c: ConnId, side: usize) {
+        if let Some(d) = self.dirs.get(c.index()) {
+            crate::prefetch::prefetch_write(&d[side]);
+        }
+    }
+
+    /// Prefetches the channel of direction `side` of `c`, if it has one (a hint; reads the
+    /// direction's trade state, best prefetched first).
+    #[inline]
+    pub fn warm_channel(&self, c: ConnId, side: usize) {
+        if let Some(ch) = self
+            .dir(c, side)
+            .channel
+            .and_then(|id| self.channels.get(id.index()))
+        {
+            crate::prefetch::prefetch_write(ch);
+        }
+    }
+
     pub fn dir_mut(&mut self, c: ConnId, side: usize) -> &mut DirTrade {
         if self.dirs.len() <= c.index() {
             self.dirs.resize(c.index() + 1, Default::default());

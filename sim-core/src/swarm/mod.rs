@@ -227,7 +227,8 @@ impl Sim {
     /// misses overlap with this event's work instead of following it (at 10,000 peers nearly
     /// each is a miss). A pipeline over the events known to come next, each stage reading
     /// only what the stage before prefetched: three events ahead, the connection, the flow's
-    /// record and its generation; two ahead, the uploader's and downloader's records; one
+    /// record and its generation (and the direction's trade state); two ahead, the
+    /// direction's payment channel and the uploader's and downloader's records; one
     /// ahead, the downloader's leeching neighbours, bitfield, pieces in flight and counts
     /// and the uploader's bitfield (what completing the piece and picking the next read);
     /// and for the next event, the count of the piece at every leeching neighbour
@@ -236,7 +237,8 @@ impl Sim {
     #[inline]
     fn warm_next(&self) {
         // Stale completions (a third of all events) are skipped without prefetching.
-        let completion = |n: usize| match self.queue.peek_nth(n) {
+        let ahead = self.queue.peek_ahead::<4>();
+        let completion = |n: usize| match ahead[n] {
             Some(&Event::FlowDone {
                 flow,
                 owner,
@@ -259,9 +261,15 @@ impl Sim {
                 prefetch_write(&conn.dirs[side].delivered);
             }
             self.net.warm(flow);
+            if let Some(econ) = &self.econ {
+                econ.warm_dir(c, side);
+            }
         }
         if let Some((_, owner)) = completion(2) {
             let (c, side) = state::direction_of_tag(owner);
+            if let Some(econ) = &self.econ {
+                econ.warm_channel(c, side);
+            }
             if let Some(conn) = self.conns.get(c.index()) {
                 let (up, down) = (conn.peers[side], conn.peers[1 - side]);
                 if let Some(d) = self.peers.get(down.index()) {

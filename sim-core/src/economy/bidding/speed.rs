@@ -29,12 +29,22 @@ impl SpeedBid {
 
 impl Bidding for SpeedBid {
     fn bid_per_mib(&self, ctx: &BidContext) -> u64 {
-        let rate = ctx.download_rate.max(MIN_RATE) as u128;
-        // value · (MiB / rate) s / 3600 s
-        let value = self.value_of_time_per_hour as u128 * MIB as u128 / (rate * 3600);
-        let mib_left = ctx.bytes_left.div_ceil(MIB).max(1) as u128;
-        let affordable = ctx.budget_left as u128 / mib_left;
-        value.min(affordable) as u64
+        let rate = ctx.download_rate.max(MIN_RATE);
+        // value · (MiB / rate) s / 3600 s, in 64-bit arithmetic when it fits (a 128-bit
+        // division is a slow library call; every seller's rechoke asks every bidder).
+        let value = match (
+            self.value_of_time_per_hour.checked_mul(MIB),
+            rate.checked_mul(3600),
+        ) {
+            (Some(num), Some(den)) => u128::from(num / den),
+            _ => {
+                u128::from(self.value_of_time_per_hour) * u128::from(MIB)
+                    / (u128::from(rate) * 3600)
+            }
+        };
+        let mib_left = ctx.bytes_left.div_ceil(MIB).max(1);
+        let affordable = ctx.budget_left / mib_left;
+        value.min(u128::from(affordable)) as u64
     }
 }
 
@@ -64,6 +74,14 @@ mod tests {
         let b = SpeedBid::new(36_000_000);
         assert_eq!(b.bid_per_mib(&ctx(MIB / 10, 10, 200_000)), 20_000);
         assert_eq!(b.bid_per_mib(&ctx(MIB / 10, 10, 0)), 0);
+    }
+
+    #[test]
+    fn huge_values_take_the_exact_wide_path() {
+        let v = u64::MAX / 3;
+        let b = SpeedBid::new(v);
+        let want = u128::from(v) * u128::from(MIB) / (u128::from(MIB) * 3600);
+        assert_eq!(u128::from(b.bid_per_mib(&ctx(MIB, 1, u64::MAX))), want);
     }
 
     #[test]
