@@ -169,6 +169,14 @@ impl Economy {
         }
     }
 
+    /// Prefetches `peer`'s economic state (a hint).
+    #[inline]
+    pub fn warm_peer(&self, peer: PeerId) {
+        if let Some(p) = self.peers.get(peer.index()) {
+            crate::prefetch::prefetch(p);
+        }
+    }
+
     /// Prefetches the channel of direction `side` of `c`, if it has one (a hint; reads the
     /// direction's trade state, best prefetched first).
     #[inline]

@@ -26,7 +26,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{HostId, PeerId, TorrentId};
+use crate::ids::{ConnId, HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::prefetch::{prefetch, prefetch_write};
 use crate::queue::EventQueue;
@@ -73,6 +73,8 @@ pub struct Sim {
     scratch_peers: Vec<PeerId>,
     /// Scratch buffer of choke views (see `choke_candidates`).
     scratch_candidates: Vec<crate::choker::Candidate>,
+    /// Scratch copy of a seller's connections for its auction (see `auction`).
+    scratch_conns: Vec<ConnId>,
     /// Scratch rows of a choke view under construction (see `choke_candidates`).
     scratch_view_rows: Vec<choking::ViewRow>,
     /// The token economy, when the scenario has one.
@@ -161,6 +163,7 @@ impl Sim {
             scratch_peers: Vec::new(),
             scratch_candidates: Vec::new(),
             scratch_view_rows: Vec::new(),
+            scratch_conns: Vec::new(),
             econ,
             next_full_check: 0,
         };

@@ -101,6 +101,15 @@ impl Peer {
         prefetch(&self.leeching_remotes);
     }
 
+    /// Prefetches what a bid of this peer reads: its progress, download and join time (a
+    /// hint).
+    #[inline]
+    pub fn warm_bidder(&self) {
+        prefetch(&self.pieces);
+        prefetch(&self.bytes_downloaded);
+        prefetch(&self.joined_at);
+    }
+
     pub fn is_online(&self) -> bool {
         self.state != PeerState::Gone
     }

@@ -68,10 +68,11 @@ impl Sim {
         let p = &self.peers[buyer.index()];
         let cfg = &self.scenario.torrents[p.torrent.index()];
         let elapsed = now.since(p.joined_at).as_micros();
-        let rate = if elapsed == 0 {
-            0
-        } else {
-            (p.bytes_downloaded as u128 * 1_000_000 / elapsed as u128) as u64
+        // (64-bit arithmetic while exact: a 128-bit division is a slow library call.)
+        let rate = match p.bytes_downloaded.checked_mul(1_000_000) {
+            _ if elapsed == 0 => 0,
+            Some(scaled) => scaled / elapsed,
+            None => (p.bytes_downloaded as u128 * 1_000_000 / elapsed as u128) as u64,
         };
         let ctx = BidContext {
             download_rate: rate,
@@ -98,16 +99,25 @@ impl Sim {
         if slots == 0 || econ.peers[seller.index()].pricing.is_none() {
             return Vec::new();
         }
-        let conns = self.peers[seller.index()].conns.clone();
+        // A copy of the seller's connections (the loops below mutate the economy), kept in a
+        // reused buffer: one rechoke per seller every 10 s would otherwise allocate one.
+        let mut conns = std::mem::take(&mut self.scratch_conns);
+        conns.clear();
+        conns.extend_from_slice(&self.peers[seller.index()].conns);
         debug_assert_eq!(
             conns.len(),
             candidates.len(),
             "one candidate per connection"
         );
-        // Every connection's trade state is read below (a scattered miss each at 10,000
-        // peers): prefetch them all first.
-        for &c in &conns {
+        // Every connection's trade state and every bidder's state are read below (a
+        // scattered miss each at 10,000 peers): prefetch them all first.
+        for (cand, &c) in candidates.iter().zip(&conns) {
             econ.warm_dir(c, self.conns[c.index()].side_of(seller));
+            if cand.interested {
+                // What the bid reads of the buyer.
+                econ.warm_peer(cand.peer);
+                self.peers[cand.peer.index()].warm_bidder();
+            }
         }
         let host = self.peers[seller.index()].host;
         let (up, _) = self.net.capacity(host);
@@ -166,6 +176,7 @@ impl Sim {
                 None => self.open_channel(now, c, side, &award),
             }
         }
+        self.scratch_conns = conns;
         usable
     }
 
