@@ -24,10 +24,6 @@ impl Sim {
     fn choke_candidates(&mut self, now: SimTime, peer: PeerId, sample: bool) -> Vec<Candidate> {
         let mut rows = std::mem::take(&mut self.scratch_view_rows);
         rows.clear();
-        // Pass 1: who is listed, and interest. Only leeching neighbours can be interested (a
-        // seed holds everything), and they are listed in connection order: walking that list
-        // beside the connections spares loading the bitfields of seed neighbours, and a seed,
-        // which interests exactly its leeching neighbours, loads none.
         let p = &self.peers[peer.index()];
         let seed = p.pieces.is_seed();
         // Pass 0: prefetch the leeching neighbours' bitfields (for interest) and, when every
@@ -42,6 +38,10 @@ impl Sim {
                 self.conns[c.index()].warm();
             }
         }
+        // Pass 1: who is listed, and interest. Only leeching neighbours can be interested (a
+        // seed holds everything), and they are listed in connection order: walking that list
+        // beside the connections spares loading the bitfields of seed neighbours, and a seed,
+        // which interests exactly its leeching neighbours, loads none.
         let mut next_leecher = 0;
         for (i, &remote) in p.remotes.iter().enumerate() {
             let listed = p.leeching_remotes.get(next_leecher) == Some(&remote);
