@@ -72,14 +72,6 @@ impl PieceSet {
         }
     }
 
-    /// Prefetches the word holding `piece` (a hint).
-    #[inline]
-    pub fn warm(&self, piece: u32) {
-        if let Some(w) = self.words.get((piece / 64) as usize) {
-            crate::prefetch::prefetch_write(w);
-        }
-    }
-
     /// The bits, 64 pieces per word (piece `p` is bit `p % 64` of word `p / 64`); bits past
     /// `len` are clear. Lets callers combine sets word by word. O(1).
     #[inline]

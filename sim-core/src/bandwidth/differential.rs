@@ -240,7 +240,11 @@ impl Run {
         }
         self.net.check_invariants()?;
         self.batch.clear();
-        self.net.take_retimed(&mut self.batch);
+        self.batch.extend(
+            self.net
+                .drain_retimed()
+                .map(|(flow, generation, at, _)| (flow, generation, at)),
+        );
         let mut got: Vec<FlowId> = self.batch.iter().map(|e| e.0).collect();
         got.sort_unstable();
         self.expect_retimed.sort_unstable();

@@ -5,7 +5,7 @@
 //! and its completion time is `last_update + ceil(remaining * 1e6 / rate)` µs. Rates are
 //! updated incrementally: a start or stop only touches the two host sides whose flow count
 //! changed, and only flows whose rate really changed get a new generation (and must be
-//! rescheduled by the engine, see [`FlowNetwork::take_retimed`]).
+//! rescheduled by the engine, see [`FlowNetwork::drain_retimed`]).
 
 mod invariants;
 pub mod reference;
@@ -16,7 +16,7 @@ mod differential;
 mod tests;
 
 use crate::ids::{FlowId, HostId};
-use crate::prefetch::{prefetch, prefetch_write};
+use crate::prefetch::prefetch_write;
 use crate::time::{MICROS_PER_SECOND, SimTime};
 
 /// A host's two capacities and the active flows using each side.
@@ -106,7 +106,7 @@ pub struct FlowNetwork {
     generations: Vec<u32>,
     /// Inactive slots, reused last-freed-first (LIFO), so ids depend only on the call sequence.
     free: Vec<FlowId>,
-    /// `(flow, generation, completion)` of flows re-timed since the last `take_retimed`.
+    /// `(flow, generation, completion)` of flows re-timed since the last `drain_retimed`.
     retimed: Vec<(FlowId, u32, SimTime)>,
 }
 
@@ -268,12 +268,9 @@ impl FlowNetwork {
         self.flows[flow.index()].owner
     }
 
-    /// Prefetches `flow`'s generation and record (a hint; see `Sim::warm_next`). Cost: O(1).
+    /// Prefetches `flow`'s record (a hint; see `Sim::warm_next`). Cost: O(1).
     #[inline]
     pub fn warm(&self, flow: FlowId) {
-        if let Some(g) = self.generations.get(flow.index()) {
-            prefetch(g);
-        }
         if let Some(f) = self.flows.get(flow.index()) {
             prefetch_write(f);
         }
@@ -304,17 +301,10 @@ impl FlowNetwork {
         (f.from, f.to)
     }
 
-    /// Appends to `out` every `(flow, generation, completion)` re-timed since the last call, in
-    /// the order the changes happened, and clears the internal list. A flow re-timed twice
-    /// appears twice; only the last entry is current. Every entry's time is ≥ the `now` of the
-    /// call that produced it. Cost: O(entries), no allocation if `out` has room.
-    pub fn take_retimed(&mut self, out: &mut Vec<(FlowId, u32, SimTime)>) {
-        // `append` keeps our buffer's capacity for the next batch.
-        out.append(&mut self.retimed);
-    }
-
-    /// Like [`Self::take_retimed`], without a copy: drains the re-timed entries in order, each
-    /// with the flow's owner tag (see [`Self::set_owner`]). Cost: O(entries).
+    /// Drains every `(flow, generation, completion, owner)` re-timed since the last call, in
+    /// the order the changes happened (`owner`: the flow's tag, see [`Self::set_owner`]). A
+    /// flow re-timed twice appears twice; only the last entry is current. Every entry's time
+    /// is ≥ the `now` of the call that produced it. Cost: O(entries), no allocation.
     pub fn drain_retimed(&mut self) -> impl Iterator<Item = (FlowId, u32, SimTime, u32)> + '_ {
         let flows = &self.flows;
         self.retimed

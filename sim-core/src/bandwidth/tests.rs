@@ -12,9 +12,9 @@ fn secs(s: u64) -> SimTime {
 }
 
 fn retimed(net: &mut FlowNetwork) -> Vec<(FlowId, u32, SimTime)> {
-    let mut out = Vec::new();
-    net.take_retimed(&mut out);
-    out
+    net.drain_retimed()
+        .map(|(flow, generation, at, _)| (flow, generation, at))
+        .collect()
 }
 
 #[test]

@@ -182,16 +182,8 @@ impl PeerPieces {
         }
     }
 
-    /// Prefetches what completing `piece` will read and write first: our bitfield's word
-    /// and count of it (a hint).
-    #[inline]
-    pub fn warm_piece(&self, piece: u32) {
-        self.have.warm(piece);
-        self.warm_have(piece);
-    }
-
-    /// Prefetches what a rarest-first pick reads: our bitfield, the pieces in flight and the
-    /// counts (a hint).
+    /// Prefetches what completing a piece and picking the next read: our bitfield, the pieces
+    /// in flight and the counts (a hint).
     #[inline]
     pub fn warm_pick(&self) {
         self.have.warm_all();

@@ -28,51 +28,56 @@ impl Sim {
             }) if self.net.is_current(flow, generation) => Some((flow, owner)),
             _ => None,
         };
-        // The connection of an event and its ends, once the connection is in cache.
-        let ends = |owner: u32| {
+        // A completion's connection (its address only: reading it is for later stages).
+        let conn_of = |owner: u32| {
             let (c, side) = state::direction_of_tag(owner);
-            let conn = self.conns.get(c.index())?;
+            Some((c, side, self.conns.get(c.index())?))
+        };
+        // The completed piece and both ends, once the connection is in cache.
+        let ends = |owner: u32| {
+            let (_, side, conn) = conn_of(owner)?;
             let (up, down) = (conn.peers[side], conn.peers[1 - side]);
-            let down = self.peers.get(down.index())?;
             Some((conn.dirs[side].piece, up, down))
         };
-        if let Some((flow, owner)) = completion(3) {
-            let (c, side) = state::direction_of_tag(owner);
-            if let Some(conn) = self.conns.get(c.index()) {
-                prefetch_write(&conn.peers);
-                prefetch_write(&conn.dirs[side].delivered);
-            }
+        if let Some((flow, owner)) = completion(3)
+            && let Some((c, side, conn)) = conn_of(owner)
+        {
+            conn.warm();
             self.net.warm(flow);
             if let Some(econ) = &self.econ {
                 econ.warm_dir(c, side);
             }
         }
-        if let Some((_, owner)) = completion(2) {
-            let (c, side) = state::direction_of_tag(owner);
+        if let Some((_, owner)) = completion(2)
+            && let Some((c, side, _)) = conn_of(owner)
+            && let Some((_, up, down)) = ends(owner)
+        {
             if let Some(econ) = &self.econ {
                 econ.warm_channel(c, side);
             }
-            if let Some(conn) = self.conns.get(c.index()) {
-                let (up, down) = (conn.peers[side], conn.peers[1 - side]);
-                if let Some(d) = self.peers.get(down.index()) {
-                    d.warm();
-                }
-                if let Some(u) = self.peers.get(up.index()) {
-                    prefetch_write(u);
-                }
+            if let Some(d) = self.peers.get(down.index()) {
+                d.warm();
+            }
+            if let Some(u) = self.peers.get(up.index()) {
+                prefetch_write(u);
             }
         }
-        if let Some((piece, up, down)) = completion(1).and_then(|(_, owner)| ends(owner)) {
-            down.pieces.warm_piece(piece);
+        let records = |owner: u32| {
+            let (piece, up, down) = ends(owner)?;
+            Some((
+                piece,
+                self.peers.get(up.index())?,
+                self.peers.get(down.index())?,
+            ))
+        };
+        if let Some((_, up, down)) = completion(1).and_then(|(_, owner)| records(owner)) {
             down.pieces.warm_pick();
-            if let Some(u) = self.peers.get(up.index()) {
-                u.pieces.have().warm_all();
-            }
+            up.pieces.have().warm_all();
             for ids in down.leeching_remotes.chunks(16) {
                 prefetch(&ids[0]);
             }
         }
-        if let Some((piece, _, down)) = completion(0).and_then(|(_, owner)| ends(owner)) {
+        if let Some((piece, _, down)) = completion(0).and_then(|(_, owner)| records(owner)) {
             for &r in &down.leeching_remotes {
                 if let Some(p) = self.peers.get(r.index()) {
                     p.pieces.warm_have(piece);
