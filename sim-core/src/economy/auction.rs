@@ -36,15 +36,27 @@ pub struct Outcome {
     pub demand: u32,
 }
 
-/// Clears an auction of `slots` slots at `ask` µT per MiB. Cost O(n log n).
-pub fn clear(mut bids: Vec<Bid>, ask: u64, slots: usize, rule: Clearing) -> Outcome {
+/// The auction's ranking: best bid first, then lowest tie-break key, then lowest peer id (a
+/// total order over distinct bidders).
+fn rank(a: &Bid, b: &Bid) -> std::cmp::Ordering {
+    b.per_mib
+        .cmp(&a.per_mib)
+        .then(a.tiebreak.cmp(&b.tiebreak))
+        .then(a.peer.cmp(&b.peer))
+}
+
+/// Clears an auction of `slots` slots at `ask` µT per MiB over `bids` (one per bidder), which
+/// it reorders and filters. Cost O(n + slots log slots): only the winners and the best loser
+/// are ranked.
+pub fn clear(bids: &mut Vec<Bid>, ask: u64, slots: usize, rule: Clearing) -> Outcome {
     bids.retain(|b| b.per_mib > 0 && b.per_mib >= ask);
-    bids.sort_by(|a, b| {
-        b.per_mib
-            .cmp(&a.per_mib)
-            .then(a.tiebreak.cmp(&b.tiebreak))
-            .then(a.peer.cmp(&b.peer))
-    });
+    if bids.len() > slots + 1 {
+        // The best loser at `slots`, the winners before it in some order.
+        bids.select_nth_unstable_by(slots, rank);
+        bids[..slots].sort_unstable_by(rank);
+    } else {
+        bids.sort_unstable_by(rank);
+    }
     let demand = bids.len() as u32;
     let best_loser = bids.get(slots).map(|b| b.per_mib);
     let awards = bids
@@ -89,7 +101,7 @@ mod tests {
 
     #[test]
     fn best_bids_at_or_above_the_ask_win() {
-        let o = clear(bids(&[5, 9, 2, 7, 8]), 3, 2, Clearing::FirstPrice);
+        let o = clear(&mut bids(&[5, 9, 2, 7, 8]), 3, 2, Clearing::FirstPrice);
         assert_eq!(winners(&o), vec![1, 4]);
         assert_eq!(o.demand, 4, "the bid of 2 is below the ask of 3");
         let floors: Vec<u64> = o.awards.iter().map(|a| a.floor).collect();
@@ -98,19 +110,19 @@ mod tests {
 
     #[test]
     fn second_price_charges_the_next_bid() {
-        let o = clear(bids(&[5, 9, 2, 7, 8]), 3, 2, Clearing::SecondPrice);
+        let o = clear(&mut bids(&[5, 9, 2, 7, 8]), 3, 2, Clearing::SecondPrice);
         assert_eq!(winners(&o), vec![1, 4]);
         assert!(o.awards.iter().all(|a| a.floor == 7), "{o:?}");
         // Fewer bidders than slots: the ask is the price.
-        let o = clear(bids(&[5, 9]), 3, 3, Clearing::SecondPrice);
+        let o = clear(&mut bids(&[5, 9]), 3, 3, Clearing::SecondPrice);
         assert!(o.awards.iter().all(|a| a.floor == 3), "{o:?}");
     }
 
     #[test]
     fn zero_bids_and_bids_below_the_ask_never_win() {
-        let o = clear(bids(&[0, 0, 1]), 0, 3, Clearing::SecondPrice);
+        let o = clear(&mut bids(&[0, 0, 1]), 0, 3, Clearing::SecondPrice);
         assert_eq!(winners(&o), vec![2]);
-        let o = clear(bids(&[4, 4]), 5, 3, Clearing::SecondPrice);
+        let o = clear(&mut bids(&[4, 4]), 5, 3, Clearing::SecondPrice);
         assert!(o.awards.is_empty());
         assert_eq!(o.demand, 0);
     }
@@ -121,9 +133,60 @@ mod tests {
         b[0].tiebreak = 9;
         b[1].tiebreak = 1;
         b[2].tiebreak = 1;
-        let o = clear(b, 1, 2, Clearing::SecondPrice);
+        let o = clear(&mut b, 1, 2, Clearing::SecondPrice);
         assert_eq!(winners(&o), vec![1, 2]);
         assert!(o.awards.iter().all(|a| a.floor == 6));
+    }
+
+    #[test]
+    fn ranking_only_the_winners_matches_ranking_every_bid() {
+        use crate::rng::{Stream, stream};
+        use rand::RngExt;
+        // The reference: every bid ranked.
+        fn reference(bids: &[Bid], ask: u64, slots: usize, rule: Clearing) -> Outcome {
+            let mut all: Vec<Bid> = bids
+                .iter()
+                .copied()
+                .filter(|b| b.per_mib > 0 && b.per_mib >= ask)
+                .collect();
+            all.sort_by(rank);
+            let best_loser = all.get(slots).map(|b| b.per_mib);
+            let awards = all
+                .iter()
+                .take(slots)
+                .map(|b| Award {
+                    peer: b.peer,
+                    bid: b.per_mib,
+                    floor: match rule {
+                        Clearing::FirstPrice => b.per_mib,
+                        Clearing::SecondPrice => best_loser.unwrap_or(ask).max(ask).min(b.per_mib),
+                    },
+                })
+                .collect();
+            Outcome {
+                awards,
+                demand: all.len() as u32,
+            }
+        }
+        for seed in 0..2_000 {
+            let mut rng = stream(seed, Stream::Auction);
+            let n = rng.random_range(0..40);
+            // Few distinct values and keys, so that ties are frequent.
+            let bids: Vec<Bid> = (0..n)
+                .map(|i| Bid {
+                    peer: PeerId(i),
+                    per_mib: rng.random_range(0..8),
+                    tiebreak: rng.random_range(0..4),
+                })
+                .collect();
+            let ask = rng.random_range(0..4);
+            let slots = rng.random_range(0..6);
+            for rule in [Clearing::FirstPrice, Clearing::SecondPrice] {
+                let want = reference(&bids, ask, slots, rule);
+                let got = clear(&mut bids.clone(), ask, slots, rule);
+                assert_eq!(got, want, "seed {seed}, {rule:?}");
+            }
+        }
     }
 
     #[test]

@@ -122,6 +122,19 @@ impl Ledger {
         }
     }
 
+    /// Prefetches `account`'s balance (a hint).
+    #[inline]
+    pub fn warm(&self, account: Account) {
+        let balance = match account {
+            Account::Host(h) => self.hosts.get(h.index()),
+            Account::Escrow(c) => self.escrow.get(c.index()),
+            Account::Treasury => None,
+        };
+        if let Some(b) = balance {
+            crate::prefetch::prefetch(b);
+        }
+    }
+
     fn slot(&mut self, account: Account) -> &mut u64 {
         match account {
             Account::Host(h) => &mut self.hosts[h.index()],

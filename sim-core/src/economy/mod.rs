@@ -23,7 +23,7 @@ use crate::ids::{ChannelId, ConnId, HostId, PeerId};
 use crate::rng::{SimRng, Stream, stream, substream};
 use crate::time::{SimDuration, SimTime};
 use auction::Award;
-use bidding::Bidding;
+use bidding::BidPolicy;
 use channel::Channel;
 use ledger::{Account, Ledger, Reason};
 use pricing::Pricing;
@@ -44,7 +44,7 @@ pub struct HostEcon {
 #[derive(Debug, Default)]
 pub struct PeerEcon {
     pub pricing: Option<Box<dyn Pricing>>,
-    pub bidding: Option<Box<dyn Bidding>>,
+    pub bidding: Option<BidPolicy>,
     /// Regular slots it sells.
     pub paid_slots: u32,
     /// µT it may spend in this torrent.
@@ -169,23 +169,22 @@ impl Economy {
         }
     }
 
-    /// Prefetches `peer`'s economic state (a hint).
+    /// Prefetches what a bid reads of `peer`'s economic state: its policy and budget (a
+    /// hint; the record spans more than one cache line).
     #[inline]
-    pub fn warm_peer(&self, peer: PeerId) {
+    pub fn warm_bidder(&self, peer: PeerId) {
         if let Some(p) = self.peers.get(peer.index()) {
-            crate::prefetch::prefetch(p);
+            crate::prefetch::prefetch(&p.bidding);
+            crate::prefetch::prefetch(&p.budget);
+            crate::prefetch::prefetch(&p.spent);
+            crate::prefetch::prefetch(&p.pending);
         }
     }
 
-    /// Prefetches the channel of direction `side` of `c`, if it has one (a hint; reads the
-    /// direction's trade state, best prefetched first).
+    /// Prefetches channel `id` (a hint).
     #[inline]
-    pub fn warm_channel(&self, c: ConnId, side: usize) {
-        if let Some(ch) = self
-            .dir(c, side)
-            .channel
-            .and_then(|id| self.channels.get(id.index()))
-        {
+    pub fn warm_channel(&self, id: ChannelId) {
+        if let Some(ch) = self.channels.get(id.index()) {
             crate::prefetch::prefetch_write(ch);
         }
     }

@@ -155,17 +155,20 @@ impl Sim {
         let seeding = self.peers[peer.index()].state != PeerState::Leeching;
         // Paid slots first (token sellers only); the choker fills the remaining slots by
         // tit-for-tat and optimistic unchoking from everybody else.
-        let paid = self.auction(now, peer, &candidates);
+        let mut paid = std::mem::take(&mut self.scratch_paid);
+        self.auction(now, peer, &candidates, &mut paid);
         // Without an auction the view is every candidate; with one, everybody but the buyers.
-        let unpaid: Vec<Candidate>;
+        let mut unpaid = std::mem::take(&mut self.scratch_unpaid);
+        unpaid.clear();
         let view_candidates: &[Candidate] = if paid.is_empty() {
             &candidates
         } else {
-            unpaid = candidates
-                .iter()
-                .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
-                .copied()
-                .collect();
+            unpaid.extend(
+                candidates
+                    .iter()
+                    .filter(|c| !paid.iter().any(|p| p.buyer == c.peer))
+                    .copied(),
+            );
             &unpaid
         };
         let view = ChokeView {
@@ -196,6 +199,8 @@ impl Sim {
             self.unchoke_remote(now, peer, remote, optimistic);
         }
         self.recycle_candidates(candidates);
+        self.scratch_paid = paid;
+        self.scratch_unpaid = unpaid;
         // Unchoked neighbours whose last pick found nothing get another chance each round.
         self.retry_idle_uploads(now, peer);
         let next = now + self.rechoke_interval(peer);

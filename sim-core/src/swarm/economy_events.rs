@@ -338,6 +338,12 @@ impl Sim {
                         "economy: connection {i} side {side} holds a commitment without a transfer"
                     ));
                 }
+                if conn.dirs[side].paid != (t.award.is_some() || t.commit > 0) {
+                    return Err(format!(
+                        "economy: connection {i} side {side}: the paid flag disagrees with its \
+                         trade state"
+                    ));
+                }
                 if t.award.is_some() && (conn.dirs[side].choked || !conn.open) {
                     return Err(format!(
                         "economy: connection {i} side {side} holds a paid slot while choked"

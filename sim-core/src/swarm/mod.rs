@@ -27,7 +27,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{ConnId, HostId, PeerId, TorrentId};
+use crate::ids::{HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::queue::EventQueue;
 use crate::report::Report;
@@ -73,8 +73,11 @@ pub struct Sim {
     scratch_peers: Vec<PeerId>,
     /// Scratch buffer of choke views (see `choke_candidates`).
     scratch_candidates: Vec<crate::choker::Candidate>,
-    /// Scratch copy of a seller's connections for its auction (see `auction`).
-    scratch_conns: Vec<ConnId>,
+    /// Scratch buffers of a seller's auction (see `auction`), of its paid slots and of the
+    /// choke view without the buyers (see `on_rechoke`).
+    scratch_auction: trade::AuctionScratch,
+    scratch_paid: Vec<trade::PaidSlot>,
+    scratch_unpaid: Vec<crate::choker::Candidate>,
     /// Scratch rows of a choke view under construction (see `choke_candidates`).
     scratch_view_rows: Vec<choking::ViewRow>,
     /// The token economy, when the scenario has one.
@@ -163,7 +166,9 @@ impl Sim {
             scratch_peers: Vec::new(),
             scratch_candidates: Vec::new(),
             scratch_view_rows: Vec::new(),
-            scratch_conns: Vec::new(),
+            scratch_auction: Default::default(),
+            scratch_paid: Vec::new(),
+            scratch_unpaid: Vec::new(),
             econ,
             next_full_check: 0,
         };

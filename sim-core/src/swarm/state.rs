@@ -120,6 +120,10 @@ impl Peer {
 pub struct Direction {
     /// The uploader chokes the downloader.
     pub choked: bool,
+    /// The economy holds a paid slot or a commitment on this direction (mirrors its
+    /// `economy::DirTrade`, kept in step by `swarm::trade`): transfers consult the economy
+    /// only where this is set, so unpaid ones never load its trade state.
+    pub paid: bool,
     /// The transfer in progress, if any.
     pub flow: Option<FlowId>,
     /// Piece of the transfer in progress.
@@ -136,6 +140,7 @@ impl Direction {
     pub fn new(now: SimTime) -> Self {
         Direction {
             choked: true,
+            paid: false,
             flow: None,
             piece: 0,
             piece_offset: 0,

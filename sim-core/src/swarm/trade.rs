@@ -7,7 +7,7 @@
 use super::Sim;
 use crate::choker::Candidate;
 use crate::economy::auction::{self, Award, Bid};
-use crate::economy::bidding::BidContext;
+use crate::economy::bidding::{BidContext, Bidding};
 use crate::economy::channel::{Channel, ChannelState};
 use crate::economy::ledger::{Account, Reason};
 use crate::economy::pricing::{AuctionRound, PriceContext};
@@ -17,10 +17,31 @@ use crate::time::SimTime;
 use rand::RngExt;
 
 /// A paid slot won at a rechoke whose channel can carry payments now.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct PaidSlot {
     pub conn: ConnId,
     pub side: usize,
     pub buyer: PeerId,
+}
+
+/// One bidder while an auction is built (see `Sim::auction`).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct BidRow {
+    /// Its position among the seller's candidates (and connections).
+    candidate: u32,
+    conn: ConnId,
+    /// The seller's side of `conn`.
+    side: u8,
+    buyer: PeerId,
+    /// The buyer's channel to the seller, if any.
+    channel: Option<ChannelId>,
+}
+
+/// Buffers an auction reuses (one auction per seller rechoke would otherwise allocate them).
+#[derive(Debug, Default)]
+pub(super) struct AuctionScratch {
+    rows: Vec<BidRow>,
+    bids: Vec<Bid>,
 }
 
 impl Sim {
@@ -84,57 +105,74 @@ impl Sim {
 
     /// `seller`'s paid-slot auction over the candidates of its rechoke (listed in connection
     /// order). Records each outbound direction's award (or clears it), opens channels for
-    /// winners that have none, and returns the winners whose channel is usable now: those take
-    /// paid slots this round, the others wait for their channel to confirm.
+    /// winners that have none, and fills `usable` with the winners whose channel is usable
+    /// now, in connection order: those take paid slots this round, the others wait for their
+    /// channel to confirm.
+    ///
+    /// Built in passes of independent loads, like a choke view (at 10,000 peers each
+    /// bidder's records are cache misses): prefetch each bidder's trade state and records,
+    /// then read its channel and host and prefetch their balances, then bid.
     pub(super) fn auction(
         &mut self,
         now: SimTime,
         seller: PeerId,
         candidates: &[Candidate],
-    ) -> Vec<PaidSlot> {
-        let Some(econ) = &self.econ else {
-            return Vec::new();
-        };
+        usable: &mut Vec<PaidSlot>,
+    ) {
+        usable.clear();
+        let Some(econ) = &self.econ else { return };
         let slots = econ.peers[seller.index()].paid_slots;
         if slots == 0 || econ.peers[seller.index()].pricing.is_none() {
-            return Vec::new();
+            return;
         }
-        // A copy of the seller's connections (the loops below mutate the economy), kept in a
-        // reused buffer: one rechoke per seller every 10 s would otherwise allocate one.
-        let mut conns = std::mem::take(&mut self.scratch_conns);
-        conns.clear();
-        conns.extend_from_slice(&self.peers[seller.index()].conns);
+        let mut scratch = std::mem::take(&mut self.scratch_auction);
+        let AuctionScratch { rows, bids } = &mut scratch;
+        rows.clear();
+        bids.clear();
+        let conns = &self.peers[seller.index()].conns;
         debug_assert_eq!(
             conns.len(),
             candidates.len(),
             "one candidate per connection"
         );
-        // Every connection's trade state and every bidder's state are read below (a
-        // scattered miss each at 10,000 peers): prefetch them all first.
-        for (cand, &c) in candidates.iter().zip(&conns) {
-            econ.warm_dir(c, self.conns[c.index()].side_of(seller));
-            if cand.interested {
-                // What the bid reads of the buyer.
-                econ.warm_peer(cand.peer);
-                self.peers[cand.peer.index()].warm_bidder();
+        // Pass 0: the interested neighbours bid; prefetch what their bids read.
+        for (i, (cand, &c)) in candidates.iter().zip(conns).enumerate() {
+            if !cand.interested {
+                continue;
+            }
+            let side = self.conns[c.index()].side_of(seller);
+            econ.warm_dir(c, side);
+            econ.warm_bidder(cand.peer);
+            self.peers[cand.peer.index()].warm_bidder();
+            rows.push(BidRow {
+                candidate: i as u32,
+                conn: c,
+                side: side as u8,
+                buyer: cand.peer,
+                channel: None,
+            });
+        }
+        // Pass 1: each bidder's channel to the seller; prefetch it and both balances.
+        for row in rows.iter_mut() {
+            row.channel = econ.dir(row.conn, row.side as usize).channel;
+            let host = self.peers[row.buyer.index()].host;
+            econ.ledger.warm(Account::Host(host));
+            if let Some(id) = row.channel {
+                econ.ledger.warm(Account::Escrow(id));
+                econ.warm_channel(id);
             }
         }
         let host = self.peers[seller.index()].host;
         let (up, _) = self.net.capacity(host);
         let expected_rate = up / (u64::from(self.net.active_up(host)) + 1);
         let ask = self.ask(seller, &self.price_context(seller, expected_rate, None));
-        let mut bids = Vec::new();
-        for (cand, &c) in candidates.iter().zip(&conns) {
-            if !cand.interested {
-                continue;
-            }
-            let side = self.conns[c.index()].side_of(seller);
-            let channel = self.econ.as_ref().and_then(|e| e.dir(c, side).channel);
-            let per_mib = self.bid(now, cand.peer, channel);
+        // Pass 2: the bids (a tie-break drawn per bid, in connection order).
+        for row in rows.iter() {
+            let per_mib = self.bid(now, row.buyer, row.channel);
             if per_mib > 0 {
                 let econ = self.econ.as_mut().expect("checked above");
                 bids.push(Bid {
-                    peer: cand.peer,
+                    peer: row.buyer,
                     per_mib,
                     tiebreak: econ.auction_rng.random(),
                 });
@@ -155,17 +193,30 @@ impl Sim {
                 demand: outcome.demand,
             });
         }
-        let mut usable = Vec::new();
-        for (cand, &c) in candidates.iter().zip(&conns) {
+        // Last round's awards end (only a paid direction can hold one) ...
+        for i in 0..self.peers[seller.index()].conns.len() {
+            let c = self.peers[seller.index()].conns[i];
             let side = self.conns[c.index()].side_of(seller);
-            let won = outcome.awards.iter().find(|a| a.peer == cand.peer).copied();
+            if self.conns[c.index()].dirs[side].paid {
+                self.set_award(c, side, None);
+            }
+        }
+        // ... and the winners, in connection order, take theirs if their channel can pay now.
+        let mut winners: Vec<(&BidRow, Award)> = outcome
+            .awards
+            .iter()
+            .map(|a| {
+                let row = rows.iter().find(|r| r.buyer == a.peer);
+                (row.expect("every winner bid"), *a)
+            })
+            .collect();
+        winners.sort_unstable_by_key(|(row, _)| row.candidate);
+        for (row, award) in winners {
+            let (c, side) = (row.conn, row.side as usize);
             let econ = self.econ.as_mut().expect("checked above");
-            // Only a winner whose channel can pay holds its award (and is unchoked below).
-            econ.dir_mut(c, side).award = None;
-            let Some(award) = won else { continue };
             match econ.dir(c, side).channel {
                 Some(id) if econ.channels[id.index()].usable(now) => {
-                    econ.dir_mut(c, side).award = Some(award);
+                    self.set_award(c, side, Some(award));
                     usable.push(PaidSlot {
                         conn: c,
                         side,
@@ -176,8 +227,25 @@ impl Sim {
                 None => self.open_channel(now, c, side, &award),
             }
         }
-        self.scratch_conns = conns;
-        usable
+        self.scratch_auction = scratch;
+    }
+
+    /// Sets the award of direction `side` of `c` and keeps its paid flag in step.
+    fn set_award(&mut self, c: ConnId, side: usize, award: Option<Award>) {
+        if let Some(econ) = self.econ.as_mut() {
+            econ.dir_mut(c, side).award = award;
+            self.sync_paid(c, side);
+        }
+    }
+
+    /// Brings the paid flag of direction `side` of `c` in step with its trade state.
+    fn sync_paid(&mut self, c: ConnId, side: usize) {
+        let trade = self
+            .econ
+            .as_ref()
+            .map(|e| e.dir(c, side))
+            .unwrap_or_default();
+        self.conns[c.index()].dirs[side].paid = trade.award.is_some() || trade.commit > 0;
     }
 
     /// The buyer of direction `side` of `c` opens a channel to pay its seller: a deposit (up
@@ -234,6 +302,9 @@ impl Sim {
         rate: u64,
         now: SimTime,
     ) -> bool {
+        if !self.conns[c.index()].dirs[side].paid {
+            return true;
+        }
         let Some(econ) = &self.econ else { return true };
         let trade = econ.dir(c, side);
         let (Some(award), Some(id)) = (trade.award, trade.channel) else {
@@ -277,13 +348,14 @@ impl Sim {
             ok = econ.channels[id.index()].commit(escrow, amount);
         }
         if !ok {
-            econ.dir_mut(c, side).award = None;
+            self.set_award(c, side, None);
             return false;
         }
         econ.peers[buyer.index()].pending += amount;
         let d = econ.dir_mut(c, side);
         d.commit = amount;
         d.commit_per_mib = per_mib;
+        self.sync_paid(c, side);
         true
     }
 
@@ -301,6 +373,9 @@ impl Sim {
     }
 
     fn settle_commit(&mut self, c: ConnId, side: usize, bytes: u64, complete: bool) {
+        if !self.conns[c.index()].dirs[side].paid {
+            return;
+        }
         let Some(econ) = self.econ.as_mut() else {
             return;
         };
@@ -343,12 +418,13 @@ impl Sim {
         let d = econ.dir_mut(c, side);
         d.commit = 0;
         d.commit_per_mib = 0;
+        self.sync_paid(c, side);
     }
 
     /// A choke ends a paid slot.
     pub(super) fn drop_award(&mut self, c: ConnId, side: usize) {
-        if let Some(econ) = self.econ.as_mut() {
-            econ.dir_mut(c, side).award = None;
+        if self.conns[c.index()].dirs[side].paid {
+            self.set_award(c, side, None);
         }
     }
 
@@ -362,6 +438,8 @@ impl Sim {
         for side in 0..2 {
             let d = econ.dir_mut(c, side);
             d.award = None;
+            debug_assert_eq!(d.commit, 0, "transfers stop before a connection closes");
+            self.conns[c.index()].dirs[side].paid = false;
             let Some(id) = d.channel.take() else { continue };
             let ch = &mut econ.channels[id.index()];
             debug_assert_eq!(ch.pending, 0, "transfers stop before a channel closes");

@@ -48,7 +48,7 @@ impl Sim {
         };
         let from = self.peers[up.index()].host;
         let to = self.peers[down.index()].host;
-        if self.econ.is_some() {
+        if self.conns[c.index()].dirs[side].paid {
             let bytes = self.piece_bytes(down, piece)
                 - self.peers[down.index()].pieces.partial_bytes(piece);
             let rate = self.net.rate_if_started(from, to);
@@ -233,7 +233,7 @@ impl Sim {
         };
         let mut unpaid = false;
         if let Some(next_piece) = next
-            && self.econ.is_some()
+            && self.conns[c.index()].dirs[side].paid
         {
             let bytes = self.piece_bytes(down, next_piece)
                 - self.peers[down.index()].pieces.partial_bytes(next_piece);

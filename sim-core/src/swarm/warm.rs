@@ -52,8 +52,10 @@ impl Sim {
             && let Some((c, side, _)) = conn_of(owner)
             && let Some((_, up, down)) = ends(owner)
         {
-            if let Some(econ) = &self.econ {
-                econ.warm_channel(c, side);
+            if let Some(econ) = &self.econ
+                && let Some(id) = econ.dir(c, side).channel
+            {
+                econ.warm_channel(id);
             }
             if let Some(d) = self.peers.get(down.index()) {
                 d.warm();

@@ -40,15 +40,39 @@ impl Bidding for NoBid {
     }
 }
 
+/// A peer's bidding policy, stored inline: every seller's rechoke asks each interested
+/// neighbour for a bid (tens of millions of bids in a 10,000-peer run), and a boxed policy
+/// would cost a scattered pointer chase per bid. Each variant is one of the policies above;
+/// a new policy gets its own file, implements [`Bidding`] and becomes a variant here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BidPolicy {
+    None(NoBid),
+    Fixed(FixedBid),
+    Speed(SpeedBid),
+}
+
+impl Bidding for BidPolicy {
+    #[inline]
+    fn bid_per_mib(&self, ctx: &BidContext) -> u64 {
+        match self {
+            BidPolicy::None(p) => p.bid_per_mib(ctx),
+            BidPolicy::Fixed(p) => p.bid_per_mib(ctx),
+            BidPolicy::Speed(p) => p.bid_per_mib(ctx),
+        }
+    }
+}
+
 /// The policy a strategy configures, with its per-host draws (value of time) taken from `rng`.
-pub fn bidding_for(config: &BiddingConfig, rng: &mut SimRng) -> Box<dyn Bidding> {
+pub fn bidding_for(config: &BiddingConfig, rng: &mut SimRng) -> BidPolicy {
     match *config {
-        BiddingConfig::None => Box::new(NoBid),
-        BiddingConfig::Fixed { tokens_per_mib, .. } => Box::new(FixedBid::new(tokens_per_mib)),
+        BiddingConfig::None => BidPolicy::None(NoBid),
+        BiddingConfig::Fixed { tokens_per_mib, .. } => {
+            BidPolicy::Fixed(FixedBid::new(tokens_per_mib))
+        }
         BiddingConfig::Speed {
             value_of_time_per_hour,
             ..
-        } => Box::new(SpeedBid::new(draw(&value_of_time_per_hour, rng))),
+        } => BidPolicy::Speed(SpeedBid::new(draw(&value_of_time_per_hour, rng))),
     }
 }
 
