@@ -16,7 +16,7 @@ mod differential;
 mod tests;
 
 use crate::ids::{FlowId, HostId};
-use crate::prefetch::prefetch_write;
+use crate::prefetch::{prefetch, prefetch_write};
 use crate::time::{MICROS_PER_SECOND, SimTime};
 
 /// A host's two capacities and the active flows using each side.
@@ -268,11 +268,14 @@ impl FlowNetwork {
         self.flows[flow.index()].owner
     }
 
-    /// Prefetches `flow`'s record (a hint; see `Sim::warm_next`). Cost: O(1).
+    /// Prefetches `flow`'s record and generation (a hint; see `Sim::warm_next`). Cost: O(1).
     #[inline]
     pub fn warm(&self, flow: FlowId) {
         if let Some(f) = self.flows.get(flow.index()) {
             prefetch_write(f);
+        }
+        if let Some(g) = self.generations.get(flow.index()) {
+            prefetch(g);
         }
     }
 
