@@ -74,13 +74,15 @@ impl Ranking {
 }
 
 /// Orders `candidates` best first by `ranking` and the tie-breaks described in the module
-/// doc, and returns their ids. `slot(c)` tells where `c` stands now (only
-/// [`Ranking::RoundRobin`] uses it). Draws exactly one `u64` per candidate. Cost:
-/// O(n log n).
+/// doc, and returns the ids of the best `best` of them (all of them if fewer). `slot(c)` tells
+/// where `c` stands now (only [`Ranking::RoundRobin`] uses it). Draws exactly one `u64` per
+/// candidate, however many are returned. Cost: O(n log n) for the draw order, then O(n +
+/// best log best): only the returned ones are sorted.
 pub fn rank(
     candidates: &[&Candidate],
     ranking: Ranking,
     slot: impl Fn(&Candidate) -> Slot,
+    best: usize,
     rng: &mut SimRng,
 ) -> Vec<PeerId> {
     let mut keys: Vec<RankKey> = candidates
@@ -103,6 +105,12 @@ pub fn rank(
     );
     for k in &mut keys {
         k.random = rng.random();
+    }
+    // Keys are distinct (peer ids are), so the best `best` are the same set whichever way
+    // they are found.
+    if keys.len() > best {
+        keys.select_nth_unstable(best);
+        keys.truncate(best);
     }
     keys.sort_unstable();
     keys.into_iter().map(|k| k.peer).collect()
@@ -129,10 +137,12 @@ mod tests {
         }
         let refs: Vec<&Candidate> = cs.iter().collect();
         let mut rng = stream(1, Stream::Choker);
-        let down = rank(&refs, Ranking::DownloadRate, |_| Slot::Waiting, &mut rng);
+        let down = rank(&refs, Ranking::DownloadRate, |_| Slot::Waiting, 4, &mut rng);
         assert_eq!(down, ids(&[1, 2, 3, 0]));
-        let up = rank(&refs, Ranking::UploadRate, |_| Slot::Waiting, &mut rng);
+        let up = rank(&refs, Ranking::UploadRate, |_| Slot::Waiting, 9, &mut rng);
         assert_eq!(up, ids(&[0, 2, 3, 1]));
+        let top = rank(&refs, Ranking::UploadRate, |_| Slot::Waiting, 2, &mut rng);
+        assert_eq!(top, ids(&[0, 2]), "only the best two");
     }
 
     #[test]
@@ -144,12 +154,14 @@ mod tests {
             &fwd,
             Ranking::DownloadRate,
             |_| Slot::Waiting,
+            12,
             &mut stream(5, Stream::Choker),
         );
         let b = rank(
             &rev,
             Ranking::DownloadRate,
             |_| Slot::Waiting,
+            12,
             &mut stream(5, Stream::Choker),
         );
         assert_eq!(a, b);
@@ -172,7 +184,7 @@ mod tests {
         };
         let refs: Vec<&Candidate> = cs.iter().collect();
         let mut rng = stream(2, Stream::Choker);
-        let order = rank(&refs, Ranking::RoundRobin, slot, &mut rng);
+        let order = rank(&refs, Ranking::RoundRobin, slot, 7, &mut rng);
         assert_eq!(order, ids(&[2, 6, 4, 3, 5, 1, 0]));
     }
 }

@@ -80,16 +80,24 @@ impl ReferenceChoker {
         }
     }
 
-    /// Ranks the interested candidates of `pool` for regular slots, best first: those not
-    /// snubbing us (every one when seeding), then, while leeching, the snubbing ones.
-    fn rank_regular(&self, pool: &[&Candidate], seeding: bool, rng: &mut SimRng) -> Vec<PeerId> {
+    /// The best `best` interested candidates of `pool` for regular slots, best first: those
+    /// not snubbing us (every one when seeding), then, while leeching, the snubbing ones.
+    /// Draws one random tie-break per interested candidate, however many are returned.
+    fn rank_regular(
+        &self,
+        pool: &[&Candidate],
+        seeding: bool,
+        best: usize,
+        rng: &mut SimRng,
+    ) -> Vec<PeerId> {
         let (preferred, snubbing): (Vec<&Candidate>, Vec<&Candidate>) = pool
             .iter()
             .copied()
             .filter(|c| c.interested)
             .partition(|c| seeding || !c.snubbed);
-        let mut ranked = self.rank(&preferred, seeding, rng);
-        ranked.extend(self.rank(&snubbing, seeding, rng));
+        let mut ranked = self.rank(&preferred, seeding, best, rng);
+        let rest = best - ranked.len();
+        ranked.extend(self.rank(&snubbing, seeding, rest, rng));
         ranked
     }
 
@@ -109,9 +117,15 @@ impl ReferenceChoker {
         }
     }
 
-    /// Ranks `pool` with this view's ranking, best first.
-    fn rank(&self, pool: &[&Candidate], seeding: bool, rng: &mut SimRng) -> Vec<PeerId> {
-        ranking::rank(pool, self.ranking(seeding), |c| self.slot(c), rng)
+    /// The best `best` of `pool` by this view's ranking, best first.
+    fn rank(
+        &self,
+        pool: &[&Candidate],
+        seeding: bool,
+        best: usize,
+        rng: &mut SimRng,
+    ) -> Vec<PeerId> {
+        ranking::rank(pool, self.ranking(seeding), |c| self.slot(c), best, rng)
     }
 
     fn optimistic_params(&self) -> OptimisticParams {
@@ -126,12 +140,11 @@ impl ReferenceChoker {
 impl Choker for ReferenceChoker {
     fn rechoke(&mut self, view: &ChokeView, rng: &mut SimRng) -> ChokeDecision {
         let all: Vec<&Candidate> = view.candidates.iter().collect();
-        let mut regular = self.rank_regular(&all, view.seeding, rng);
-        regular.truncate(
-            self.params
-                .regular_slots
-                .saturating_sub(view.reserved_slots) as usize,
-        );
+        let slots = self
+            .params
+            .regular_slots
+            .saturating_sub(view.reserved_slots) as usize;
+        let regular = self.rank_regular(&all, view.seeding, slots, rng);
 
         let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
         let previous = std::mem::take(&mut self.optimistic);
@@ -185,8 +198,7 @@ impl Choker for ReferenceChoker {
             return Vec::new();
         }
         let pool: Vec<&Candidate> = view.candidates.iter().filter(|c| !c.unchoked).collect();
-        let mut best = self.rank_regular(&pool, view.seeding, rng);
-        best.truncate(free);
+        let best = self.rank_regular(&pool, view.seeding, free, rng);
         self.filled.extend(&best);
         best
     }
