@@ -27,8 +27,6 @@ pub(super) struct PaidSlot {
 /// One bidder while an auction is built (see `Sim::auction`).
 #[derive(Clone, Copy, Debug)]
 pub(super) struct BidRow {
-    /// Its position among the seller's candidates (and connections).
-    candidate: u32,
     conn: ConnId,
     /// The seller's side of `conn`.
     side: u8,
@@ -136,7 +134,7 @@ impl Sim {
             "one candidate per connection"
         );
         // Pass 0: the interested neighbours bid; prefetch what their bids read.
-        for (i, (cand, &c)) in candidates.iter().zip(conns).enumerate() {
+        for (cand, &c) in candidates.iter().zip(conns) {
             if !cand.interested {
                 continue;
             }
@@ -145,7 +143,6 @@ impl Sim {
             econ.warm_bidder(cand.peer);
             self.peers[cand.peer.index()].warm_bidder();
             rows.push(BidRow {
-                candidate: i as u32,
                 conn: c,
                 side: side as u8,
                 buyer: cand.peer,
@@ -193,8 +190,11 @@ impl Sim {
                 demand: outcome.demand,
             });
         }
-        // Last round's awards end (only a paid direction can hold one) ...
-        for i in 0..self.peers[seller.index()].conns.len() {
+        // Last round's awards end (only an unchoked, paid direction can hold one) ...
+        for (i, cand) in candidates.iter().enumerate() {
+            if !cand.unchoked {
+                continue;
+            }
             let c = self.peers[seller.index()].conns[i];
             let side = self.conns[c.index()].side_of(seller);
             if self.conns[c.index()].dirs[side].paid {
@@ -202,16 +202,10 @@ impl Sim {
             }
         }
         // ... and the winners, in connection order, take theirs if their channel can pay now.
-        let mut winners: Vec<(&BidRow, Award)> = outcome
-            .awards
-            .iter()
-            .map(|a| {
-                let row = rows.iter().find(|r| r.buyer == a.peer);
-                (row.expect("every winner bid"), *a)
-            })
-            .collect();
-        winners.sort_unstable_by_key(|(row, _)| row.candidate);
-        for (row, award) in winners {
+        for row in rows.iter() {
+            let Some(&award) = outcome.awards.iter().find(|a| a.peer == row.buyer) else {
+                continue;
+            };
             let (c, side) = (row.conn, row.side as usize);
             let econ = self.econ.as_mut().expect("checked above");
             match econ.dir(c, side).channel {
