@@ -27,7 +27,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{HostId, PeerId, TorrentId};
+use crate::ids::{ConnId, HostId, PeerId, TorrentId};
 use crate::metrics::Recorder;
 use crate::queue::EventQueue;
 use crate::report::Report;
@@ -78,6 +78,8 @@ pub struct Sim {
     scratch_auction: trade::AuctionScratch,
     scratch_paid: Vec<trade::PaidSlot>,
     scratch_unpaid: Vec<crate::choker::Candidate>,
+    /// Scratch list of connections (see `retry_idle_uploads`).
+    scratch_conns: Vec<ConnId>,
     /// Scratch rows of a choke view under construction (see `choke_candidates`).
     scratch_view_rows: Vec<choking::ViewRow>,
     /// The token economy, when the scenario has one.
@@ -169,6 +171,7 @@ impl Sim {
             scratch_auction: Default::default(),
             scratch_paid: Vec::new(),
             scratch_unpaid: Vec::new(),
+            scratch_conns: Vec::new(),
             econ,
             next_full_check: 0,
         };
