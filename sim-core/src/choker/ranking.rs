@@ -73,37 +73,42 @@ impl Ranking {
     }
 }
 
+/// The reusable key buffer of [`rank`] (a rechoke would otherwise allocate one per ranking).
+#[derive(Clone, Debug, Default)]
+pub struct RankBuffer(Vec<RankKey>);
+
 /// Orders `candidates` best first by `ranking` and the tie-breaks described in the module
-/// doc, and returns the ids of the best `best` of them (all of them if fewer). `slot(c)` tells
-/// where `c` stands now (only [`Ranking::RoundRobin`] uses it). Draws exactly one `u64` per
-/// candidate, however many are returned. Cost: O(n log n) for the draw order, then O(n +
-/// best log best): only the returned ones are sorted.
-pub fn rank(
-    candidates: &[&Candidate],
+/// doc, and appends the ids of the best `best` of them (all of them if fewer) to `out`.
+/// `slot(c)` tells where `c` stands now (only [`Ranking::RoundRobin`] uses it). Draws exactly
+/// one `u64` per candidate, however many are returned. Cost: O(n log n) for the draw order,
+/// then O(n + best log best): only the returned ones are sorted.
+pub fn rank<'a>(
+    candidates: impl IntoIterator<Item = &'a Candidate>,
     ranking: Ranking,
     slot: impl Fn(&Candidate) -> Slot,
     best: usize,
+    buffer: &mut RankBuffer,
+    out: &mut Vec<PeerId>,
     rng: &mut SimRng,
-) -> Vec<PeerId> {
-    let mut keys: Vec<RankKey> = candidates
-        .iter()
-        .map(|c| {
-            let (tier, value) = ranking.primary(c, slot(c));
-            RankKey {
-                tier,
-                value,
-                random: 0,
-                peer: c.peer,
-            }
-        })
-        .collect();
+) {
+    let keys = &mut buffer.0;
+    keys.clear();
+    keys.extend(candidates.into_iter().map(|c| {
+        let (tier, value) = ranking.primary(c, slot(c));
+        RankKey {
+            tier,
+            value,
+            random: 0,
+            peer: c.peer,
+        }
+    }));
     // Draws in ascending peer-id order, whatever order the candidates came in.
     keys.sort_unstable_by_key(|k| k.peer);
     debug_assert!(
         keys.windows(2).all(|w| w[0].peer != w[1].peer),
         "duplicate peer in a choke view"
     );
-    for k in &mut keys {
+    for k in keys.iter_mut() {
         k.random = rng.random();
     }
     // Keys are distinct (peer ids are), so the best `best` are the same set whichever way
@@ -113,7 +118,7 @@ pub fn rank(
         keys.truncate(best);
     }
     keys.sort_unstable();
-    keys.into_iter().map(|k| k.peer).collect()
+    out.extend(keys.iter().map(|k| k.peer));
 }
 
 #[cfg(test)]
@@ -128,6 +133,28 @@ mod tests {
         v.iter().map(|&p| PeerId(p)).collect()
     }
 
+    /// [`rank`] into a fresh list.
+    fn ranked(
+        candidates: &[&Candidate],
+        ranking: Ranking,
+        slot: impl Fn(&Candidate) -> Slot,
+        best: usize,
+        rng: &mut SimRng,
+    ) -> Vec<PeerId> {
+        let mut out = Vec::new();
+        let candidates = candidates.iter().copied();
+        rank(
+            candidates,
+            ranking,
+            slot,
+            best,
+            &mut RankBuffer::default(),
+            &mut out,
+            rng,
+        );
+        out
+    }
+
     #[test]
     fn rates_rank_descending_and_ignore_the_other_direction() {
         let mut cs: Vec<Candidate> = (0..4).map(cand).collect();
@@ -137,11 +164,11 @@ mod tests {
         }
         let refs: Vec<&Candidate> = cs.iter().collect();
         let mut rng = stream(1, Stream::Choker);
-        let down = rank(&refs, Ranking::DownloadRate, |_| Slot::Waiting, 4, &mut rng);
+        let down = ranked(&refs, Ranking::DownloadRate, |_| Slot::Waiting, 4, &mut rng);
         assert_eq!(down, ids(&[1, 2, 3, 0]));
-        let up = rank(&refs, Ranking::UploadRate, |_| Slot::Waiting, 9, &mut rng);
+        let up = ranked(&refs, Ranking::UploadRate, |_| Slot::Waiting, 9, &mut rng);
         assert_eq!(up, ids(&[0, 2, 3, 1]));
-        let top = rank(&refs, Ranking::UploadRate, |_| Slot::Waiting, 2, &mut rng);
+        let top = ranked(&refs, Ranking::UploadRate, |_| Slot::Waiting, 2, &mut rng);
         assert_eq!(top, ids(&[0, 2]), "only the best two");
     }
 
@@ -150,14 +177,14 @@ mod tests {
         let cs: Vec<Candidate> = (0..12).map(cand).collect();
         let fwd: Vec<&Candidate> = cs.iter().collect();
         let rev: Vec<&Candidate> = cs.iter().rev().collect();
-        let a = rank(
+        let a = ranked(
             &fwd,
             Ranking::DownloadRate,
             |_| Slot::Waiting,
             12,
             &mut stream(5, Stream::Choker),
         );
-        let b = rank(
+        let b = ranked(
             &rev,
             Ranking::DownloadRate,
             |_| Slot::Waiting,
@@ -184,7 +211,7 @@ mod tests {
         };
         let refs: Vec<&Candidate> = cs.iter().collect();
         let mut rng = stream(2, Stream::Choker);
-        let order = rank(&refs, Ranking::RoundRobin, slot, 7, &mut rng);
+        let order = ranked(&refs, Ranking::RoundRobin, slot, 7, &mut rng);
         assert_eq!(order, ids(&[2, 6, 4, 3, 5, 1, 0]));
     }
 }

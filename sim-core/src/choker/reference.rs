@@ -6,7 +6,7 @@
 //! between rechokes is emptied at every rechoke.
 
 use super::optimistic::{self, OptimisticParams};
-use super::ranking::{self, Ranking, Slot};
+use super::ranking::{self, RankBuffer, Ranking, Slot};
 use super::{Candidate, ChokeDecision, ChokeView, Choker};
 use crate::config::{ChokerParams, SeedRanking};
 use crate::ids::PeerId;
@@ -39,6 +39,8 @@ pub struct ReferenceChoker {
     /// Peers given a regular slot by `fill_free_slots` since the previous rechoke (round
     /// robin keeps them through the next rechoke).
     filled: Vec<PeerId>,
+    /// Scratch of the rankings (no allocation per decision).
+    buffer: RankBuffer,
 }
 
 impl ReferenceChoker {
@@ -49,6 +51,7 @@ impl ReferenceChoker {
             optimistic: Vec::new(),
             rechokes: 0,
             filled: Vec::new(),
+            buffer: RankBuffer::default(),
         }
     }
 
@@ -83,21 +86,23 @@ impl ReferenceChoker {
     /// The best `best` interested candidates of `pool` for regular slots, best first: those
     /// not snubbing us (every one when seeding), then, while leeching, the snubbing ones.
     /// Draws one random tie-break per interested candidate, however many are returned.
-    fn rank_regular(
-        &self,
-        pool: &[&Candidate],
+    fn rank_regular<'a>(
+        &mut self,
+        pool: impl Iterator<Item = &'a Candidate> + Clone,
         seeding: bool,
         best: usize,
         rng: &mut SimRng,
     ) -> Vec<PeerId> {
-        let (preferred, snubbing): (Vec<&Candidate>, Vec<&Candidate>) = pool
-            .iter()
-            .copied()
-            .filter(|c| c.interested)
-            .partition(|c| seeding || !c.snubbed);
-        let mut ranked = self.rank(&preferred, seeding, best, rng);
+        let mut buffer = std::mem::take(&mut self.buffer);
+        let mut ranked = Vec::new();
+        let preferred = pool
+            .clone()
+            .filter(|c| c.interested && (seeding || !c.snubbed));
+        self.rank(preferred, seeding, best, &mut buffer, &mut ranked, rng);
+        let snubbing = pool.filter(|c| c.interested && !seeding && c.snubbed);
         let rest = best - ranked.len();
-        ranked.extend(self.rank(&snubbing, seeding, rest, rng));
+        self.rank(snubbing, seeding, rest, &mut buffer, &mut ranked, rng);
+        self.buffer = buffer;
         ranked
     }
 
@@ -117,15 +122,18 @@ impl ReferenceChoker {
         }
     }
 
-    /// The best `best` of `pool` by this view's ranking, best first.
-    fn rank(
+    /// Appends the best `best` of `pool` by this view's ranking to `out`, best first.
+    fn rank<'a>(
         &self,
-        pool: &[&Candidate],
+        pool: impl Iterator<Item = &'a Candidate>,
         seeding: bool,
         best: usize,
+        buffer: &mut RankBuffer,
+        out: &mut Vec<PeerId>,
         rng: &mut SimRng,
-    ) -> Vec<PeerId> {
-        ranking::rank(pool, self.ranking(seeding), |c| self.slot(c), best, rng)
+    ) {
+        let ranking = self.ranking(seeding);
+        ranking::rank(pool, ranking, |c| self.slot(c), best, buffer, out, rng);
     }
 
     fn optimistic_params(&self) -> OptimisticParams {
@@ -139,12 +147,11 @@ impl ReferenceChoker {
 
 impl Choker for ReferenceChoker {
     fn rechoke(&mut self, view: &ChokeView, rng: &mut SimRng) -> ChokeDecision {
-        let all: Vec<&Candidate> = view.candidates.iter().collect();
         let slots = self
             .params
             .regular_slots
             .saturating_sub(view.reserved_slots) as usize;
-        let regular = self.rank_regular(&all, view.seeding, slots, rng);
+        let regular = self.rank_regular(view.candidates.iter(), view.seeding, slots, rng);
 
         let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
         let previous = std::mem::take(&mut self.optimistic);
@@ -197,8 +204,8 @@ impl Choker for ReferenceChoker {
         if free == 0 {
             return Vec::new();
         }
-        let pool: Vec<&Candidate> = view.candidates.iter().filter(|c| !c.unchoked).collect();
-        let best = self.rank_regular(&pool, view.seeding, free, rng);
+        let pool = view.candidates.iter().filter(|c| !c.unchoked);
+        let best = self.rank_regular(pool, view.seeding, free, rng);
         self.filled.extend(&best);
         best
     }
