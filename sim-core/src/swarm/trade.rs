@@ -2,7 +2,9 @@
 //! and the commit / release / refund of each paid piece.
 //!
 //! Invariant: a direction carries a commitment only while it carries a transfer; an award
-//! only while it is unchoked (a choke clears it). Nothing here runs without `[economy]`.
+//! only while it is unchoked (a choke clears it); the engine's `Direction::paid` is set
+//! exactly while it holds either (every change here keeps it in step). Nothing here runs
+//! without `[economy]`.
 
 use super::Sim;
 use crate::choker::Candidate;
