@@ -57,6 +57,12 @@ pub fn clear(bids: &mut Vec<Bid>, ask: u64, slots: usize, rule: Clearing) -> Out
     } else {
         bids.sort_unstable_by(rank);
     }
+    settle(bids, ask, slots, rule)
+}
+
+/// The outcome of `bids`, the entering bids (at or above the ask) ranked best first at least
+/// through position `slots` (the best loser).
+fn settle(bids: &[Bid], ask: u64, slots: usize, rule: Clearing) -> Outcome {
     let demand = bids.len() as u32;
     let best_loser = bids.get(slots).map(|b| b.per_mib);
     let awards = bids
@@ -150,23 +156,7 @@ mod tests {
                 .filter(|b| b.per_mib > 0 && b.per_mib >= ask)
                 .collect();
             all.sort_by(rank);
-            let best_loser = all.get(slots).map(|b| b.per_mib);
-            let awards = all
-                .iter()
-                .take(slots)
-                .map(|b| Award {
-                    peer: b.peer,
-                    bid: b.per_mib,
-                    floor: match rule {
-                        Clearing::FirstPrice => b.per_mib,
-                        Clearing::SecondPrice => best_loser.unwrap_or(ask).max(ask).min(b.per_mib),
-                    },
-                })
-                .collect();
-            Outcome {
-                awards,
-                demand: all.len() as u32,
-            }
+            settle(&all, ask, slots, rule)
         }
         for seed in 0..2_000 {
             let mut rng = stream(seed, Stream::Auction);
