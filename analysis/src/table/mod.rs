@@ -155,7 +155,7 @@ mod tests {
     fn every(i: u64, kind: Kind) -> Every {
         let f = i as f64;
         Every {
-            flag: i % 2 == 0,
+            flag: i.is_multiple_of(2),
             small: -(i as i8),
             big: u64::MAX - i,
             negative: -(i as i64) * 1_000_003,
@@ -170,7 +170,7 @@ mod tests {
             letter: ',',
             text: format!("row {i}"),
             awkward: "say \"hi\",\nthen\r leave",
-            nothing: (i % 3 == 0).then_some(i as u8),
+            nothing: i.is_multiple_of(3).then_some(i as u8),
             unit: (),
             unit_struct: Unit,
             newtype: Meters(f + 0.25),
