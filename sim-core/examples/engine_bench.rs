@@ -33,7 +33,10 @@ fn main() {
         std::process::exit(2);
     }
     let start = Instant::now();
-    let report = Sim::new(&scenario).run();
+    let mut sim = Sim::new(&scenario);
+    while sim.step() {}
+    let dropped = sim.events_dropped();
+    let report = sim.finish();
     let wall = start.elapsed().as_secs_f64();
     // `DefaultHasher::new()` uses fixed keys: the digest is stable across runs.
     let digest = |text: String| {
@@ -42,8 +45,9 @@ fn main() {
         h.finish()
     };
     println!(
-        "{path}: {} events, {} piece transfers, {:.0} simulated s, {wall:.2} s wall \
-         ({:.0} events/s), summary digest {:016x}, report digest {:016x}",
+        "{path}: {} events (and {dropped} superseded completions dropped), {} piece \
+         transfers, {:.0} simulated s, {wall:.2} s wall ({:.0} events/s), summary digest \
+         {:016x}, report digest {:016x}",
         report.summary.events_processed,
         report.summary.piece_transfers,
         report.summary.sim_time_s,

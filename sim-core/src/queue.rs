@@ -21,6 +21,13 @@
 //! pop costs O(1) amortised with no scattered sift walks. The wide level 0 also lets the
 //! engine see the next events in order (see [`EventQueue::peek_ahead`]).
 //!
+//! Dead events: a caller may pop with a liveness test (see [`EventQueue::pop_until_live`]),
+//! for events that can be superseded after they were scheduled, such as a flow completion
+//! whose flow was re-timed. An event found dead is dropped where the queue meets it anyway,
+//! when its bucket is redistributed or when it reaches the front, so it costs no further
+//! moves and never reaches the caller; the order of the live events is untouched. A dead
+//! event must stay dead.
+//!
 //! FIFO among equal times holds without sequence numbers: events of equal time always share a
 //! bucket (the bucket is a function of the time and the base), a bucket is redistributed
 //! only into empty ones (every lower level is empty then) and in order, and the ready list is
@@ -60,6 +67,8 @@ pub struct EventQueue<E> {
     base: u64,
     len: usize,
     now: SimTime,
+    /// Events dropped as dead so far.
+    dropped: u64,
 }
 
 impl<E> std::fmt::Debug for EventQueue<E> {
@@ -83,6 +92,7 @@ impl<E> Default for EventQueue<E> {
             base: 0,
             len: 0,
             now: SimTime::ZERO,
+            dropped: 0,
         }
     }
 }
@@ -183,45 +193,50 @@ impl<E: Copy> EventQueue<E> {
         }
     }
 
-    /// Makes the ready list non-empty if any event is pending: the lowest non-empty bucket
-    /// becomes it (level 0) or is redistributed around its minimum time (higher levels);
-    /// returns the time of the ready events. Cost O(bucket size).
-    fn fill_ready(&mut self) -> Option<u64> {
-        if self.head < self.ready.len() {
-            return Some(self.base);
+    /// Makes the ready list non-empty if any live event is pending: the lowest non-empty
+    /// bucket becomes it (level 0) or is redistributed around its earliest live time, dead
+    /// events dropped (higher levels); returns the time of the ready events. A bucket of dead
+    /// events only is dropped whole. Cost O(bucket size) per bucket met.
+    fn fill_ready(&mut self, is_live: &mut impl FnMut(&E) -> bool) -> Option<u64> {
+        loop {
+            if self.head < self.ready.len() {
+                return Some(self.base);
+            }
+            self.ready.clear();
+            self.head = 0;
+            let b = self.lowest_bucket_from(0)?;
+            self.clear_bit(b);
+            let bucket = &mut self.buckets[b];
+            if b < LOW_BUCKETS {
+                // One exact time: the bucket is the new ready list (the empty list's capacity
+                // goes to the bucket). Dead events in it are dropped as they reach the front.
+                std::mem::swap(&mut self.ready, bucket);
+                self.base = self.ready[0].0;
+                return Some(self.base);
+            }
+            let mut items = std::mem::take(bucket);
+            let before = items.len();
+            items.retain(|(_, e)| is_live(e));
+            self.len -= before - items.len();
+            self.dropped += (before - items.len()) as u64;
+            if let Some(base) = items.iter().map(|&(t, _)| t).min() {
+                self.base = base;
+                // Every time in the bucket agrees with the new base above the bucket's
+                // digit, so each lands in the ready list or a lower level, all empty until
+                // now; the minimum lands in the ready list. (With no live event the base
+                // stays, still a lower bound of every pending time.)
+                for &(t, e) in &items {
+                    self.insert(t, e);
+                }
+            }
+            items.clear();
+            // The emptied buffer goes to the spares (a few), not back to its bucket: a bucket
+            // one digit level up spans about a second of a swarm's events, and hundreds of
+            // such buckets each keeping its largest size held 160 MB in a 10,000-peer run.
+            if self.spares.len() < MAX_SPARES {
+                self.spares.push(items);
+            }
         }
-        self.ready.clear();
-        self.head = 0;
-        let b = self.lowest_bucket_from(0)?;
-        self.clear_bit(b);
-        let bucket = &mut self.buckets[b];
-        if b < LOW_BUCKETS {
-            // One exact time: the bucket is the new ready list (the empty list's capacity
-            // goes to the bucket).
-            std::mem::swap(&mut self.ready, bucket);
-            self.base = self.ready[0].0;
-            return Some(self.base);
-        }
-        let mut items = std::mem::take(bucket);
-        self.base = items
-            .iter()
-            .map(|&(t, _)| t)
-            .min()
-            .expect("occupied bucket");
-        // Every time in the bucket agrees with the new base above the bucket's digit, so
-        // each lands in the ready list or a lower level, all empty until now; the minimum
-        // lands in the ready list.
-        for &(t, e) in &items {
-            self.insert(t, e);
-        }
-        items.clear();
-        // The emptied buffer goes to the spares (a few), not back to its bucket: a bucket one
-        // digit level up spans about a second of a swarm's events, and hundreds of such
-        // buckets each keeping its largest size held 160 MB in a 10,000-peer run.
-        if self.spares.len() < MAX_SPARES {
-            self.spares.push(items);
-        }
-        Some(self.base)
     }
 
     /// Removes and returns the earliest event, advancing the current time. O(1) amortised.
@@ -232,21 +247,44 @@ impl<E: Copy> EventQueue<E> {
     /// Like [`Self::pop`], but only if the earliest event is due no later than `limit`
     /// (otherwise nothing is removed and the current time stays). O(1) amortised.
     pub fn pop_until(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
-        let time = self.fill_ready()?;
-        if time > limit.0 {
-            return None;
+        self.pop_until_live(limit, |_| true)
+    }
+
+    /// Like [`Self::pop_until`], but events for which `is_live` is false are dropped (see
+    /// the module documentation) instead of returned: the result is the earliest live event
+    /// due no later than `limit`. An event once dead must stay dead. The current time
+    /// advances over the dropped events due by `limit`. O(1) amortised, plus one call of
+    /// `is_live` per event met.
+    pub fn pop_until_live(
+        &mut self,
+        limit: SimTime,
+        mut is_live: impl FnMut(&E) -> bool,
+    ) -> Option<(SimTime, E)> {
+        loop {
+            let time = self.fill_ready(&mut is_live)?;
+            if time > limit.0 {
+                return None;
+            }
+            let (_, event) = self.ready[self.head];
+            self.head += 1;
+            self.len -= 1;
+            let time = SimTime(time);
+            assert!(
+                time >= self.now,
+                "time went backwards: {time} < {}",
+                self.now
+            );
+            self.now = time;
+            if is_live(&event) {
+                return Some((time, event));
+            }
+            self.dropped += 1;
         }
-        let (_, event) = self.ready[self.head];
-        self.head += 1;
-        self.len -= 1;
-        let time = SimTime(time);
-        assert!(
-            time >= self.now,
-            "time went backwards: {time} < {}",
-            self.now
-        );
-        self.now = time;
-        Some((time, event))
+    }
+
+    /// Events dropped as dead by [`Self::pop_until_live`] so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// The next `N` events to pop from now on, in order, as far as they are known without
@@ -421,6 +459,70 @@ mod tests {
                 assert_eq!((t.0, got), want, "seed {seed}");
             }
             assert!(q.is_empty());
+        }
+    }
+
+    /// Against a sorted reference with dead events: events die at random after being
+    /// scheduled (and stay dead); popping with the liveness test gives exactly the live
+    /// events in the reference's order, and every dead event that was due is dropped.
+    #[test]
+    fn popping_live_events_skips_exactly_the_dead_ones() {
+        for seed in 0..50 {
+            let mut rng = stream(seed, Stream::Choker);
+            let mut q = EventQueue::default();
+            let mut reference: Vec<(u64, usize)> = Vec::new();
+            let mut dead: Vec<bool> = Vec::new();
+            for _ in 0..3_000 {
+                match rng.random_range(0..6) {
+                    0..=2 => {
+                        let t = q.now().0
+                            + match rng.random_range(0..4) {
+                                0 => rng.random_range(0..1u64 << 32),
+                                1 => rng.random_range(0..1u64 << 20),
+                                _ => rng.random_range(0..40),
+                            };
+                        q.schedule(SimTime(t), dead.len());
+                        reference.push((t, dead.len()));
+                        dead.push(false);
+                    }
+                    3 => {
+                        // Kill a random pending event.
+                        if !reference.is_empty() {
+                            let k = rng.random_range(0..reference.len());
+                            dead[reference[k].1] = true;
+                        }
+                    }
+                    _ => {
+                        let limit = q.now().0 + rng.random_range(0..1u64 << 14);
+                        reference.sort();
+                        // Dead events stay in the reference; they are never wanted.
+                        let want = reference
+                            .iter()
+                            .position(|r| !dead[r.1])
+                            .filter(|&i| reference[i].0 <= limit)
+                            .map(|i| reference.remove(i));
+                        let got = q
+                            .pop_until_live(SimTime(limit), |&e| !dead[e])
+                            .map(|(t, e)| (t.0, e));
+                        assert_eq!(got, want, "seed {seed}");
+                    }
+                }
+            }
+            reference.sort();
+            let live: Vec<(u64, usize)> =
+                reference.iter().copied().filter(|r| !dead[r.1]).collect();
+            let rest: Vec<(u64, usize)> =
+                std::iter::from_fn(|| q.pop_until_live(SimTime(u64::MAX), |&e| !dead[e]))
+                    .map(|(t, e)| (t.0, e))
+                    .collect();
+            assert_eq!(rest, live, "seed {seed}");
+            assert!(q.is_empty(), "seed {seed}");
+            let dead_total = dead.iter().filter(|&&d| d).count() as u64;
+            assert_eq!(
+                q.dropped(),
+                dead_total,
+                "seed {seed}: every dead event dropped once"
+            );
         }
     }
 }

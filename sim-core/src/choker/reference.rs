@@ -106,6 +106,15 @@ impl ReferenceChoker {
         ranked
     }
 
+    /// Regular slots minus the given unchoked interested peers that are not optimistic
+    /// unchokes.
+    fn free_slots_besides(&self, unchoked_interested: impl Iterator<Item = PeerId>) -> usize {
+        let used = unchoked_interested
+            .filter(|&p| !self.is_optimistic(p))
+            .count();
+        (self.params.regular_slots as usize).saturating_sub(used)
+    }
+
     fn is_optimistic(&self, peer: PeerId) -> bool {
         self.optimistic.contains(&peer)
     }
@@ -170,20 +179,24 @@ impl Choker for ReferenceChoker {
         };
 
         let need = (self.params.optimistic_slots as usize).saturating_sub(kept.len());
-        let (outgoing, fresh): (Vec<&Candidate>, Vec<&Candidate>) = view
-            .candidates
-            .iter()
-            .filter(|c| c.interested && !regular.contains(&c.peer) && !kept.contains(&c.peer))
-            .partition(|c| previous.contains(&c.peer));
-        let params = self.optimistic_params();
-        let mut picks = optimistic::pick(&fresh, need, view.now, &params, rng);
-        if picks.len() < need {
-            let more = optimistic::pick(&outgoing, need - picks.len(), view.now, &params, rng);
-            picks.extend(more);
-        }
-
         self.optimistic = kept;
-        self.optimistic.extend(picks);
+        // Picking none draws nothing, so the pools are built only when a slot is open.
+        if need > 0 {
+            let (outgoing, fresh): (Vec<&Candidate>, Vec<&Candidate>) = view
+                .candidates
+                .iter()
+                .filter(|c| {
+                    c.interested && !regular.contains(&c.peer) && !self.optimistic.contains(&c.peer)
+                })
+                .partition(|c| previous.contains(&c.peer));
+            let params = self.optimistic_params();
+            let mut picks = optimistic::pick(&fresh, need, view.now, &params, rng);
+            if picks.len() < need {
+                let more = optimistic::pick(&outgoing, need - picks.len(), view.now, &params, rng);
+                picks.extend(more);
+            }
+            self.optimistic.extend(picks);
+        }
         self.rechokes += 1;
         self.filled.clear();
         ChokeDecision {
@@ -194,13 +207,12 @@ impl Choker for ReferenceChoker {
 
     /// Draws no random number when no regular slot is free.
     fn fill_free_slots(&mut self, view: &ChokeView, rng: &mut SimRng) -> Vec<PeerId> {
-        let busy: Vec<PeerId> = view
+        let busy = view
             .candidates
             .iter()
             .filter(|c| c.unchoked && c.interested)
-            .map(|c| c.peer)
-            .collect();
-        let free = self.free_regular_slots(&busy);
+            .map(|c| c.peer);
+        let free = self.free_slots_besides(busy);
         if free == 0 {
             return Vec::new();
         }
@@ -212,11 +224,7 @@ impl Choker for ReferenceChoker {
 
     /// Regular slots minus the unchoked interested peers that are not optimistic unchokes.
     fn free_regular_slots(&self, unchoked_interested: &[PeerId]) -> usize {
-        let used = unchoked_interested
-            .iter()
-            .filter(|&&p| !self.is_optimistic(p))
-            .count();
-        (self.params.regular_slots as usize).saturating_sub(used)
+        self.free_slots_besides(unchoked_interested.iter().copied())
     }
 
     fn forget(&mut self, peer: PeerId) {

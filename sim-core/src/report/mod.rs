@@ -73,6 +73,8 @@ pub struct TorrentSummary {
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
+    /// Events handled. Flow completions superseded by a re-timing or a stop are dropped by
+    /// the queue unhandled and are not counted.
     pub events_processed: u64,
     pub piece_transfers: u64,
     pub sim_time_s: f64,

@@ -63,6 +63,7 @@ pub struct Sim {
     online_hosts: Vec<HostId>,
     rngs: Rngs,
     recorder: Recorder,
+    /// Events handled (superseded completions dropped by the queue are not counted).
     events_processed: u64,
     piece_transfers: u64,
     /// Torrents not yet released, or still with arrivals to come.
@@ -190,7 +191,16 @@ impl Sim {
         if self.stopped_early.is_some() {
             return false;
         }
-        let Some((now, event)) = self.queue.pop_until(self.horizon) else {
+        // Superseded flow completions (a third of all scheduled events at 10,000 peers) are
+        // dropped by the queue, unseen and uncounted.
+        let net = &self.net;
+        let live = |e: &Event| match *e {
+            Event::FlowDone {
+                flow, generation, ..
+            } => net.is_current(flow, generation),
+            _ => true,
+        };
+        let Some((now, event)) = self.queue.pop_until_live(self.horizon, live) else {
             return false;
         };
         self.events_processed += 1;
@@ -275,6 +285,12 @@ impl Sim {
     /// Events handled so far.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
+    }
+
+    /// Superseded flow completions dropped by the queue so far (never handled, not counted
+    /// in [`Self::events_processed`]).
+    pub fn events_dropped(&self) -> u64 {
+        self.queue.dropped()
     }
 
     /// Ends the run at the horizon (or at the early stop) and builds the report. Call after
