@@ -5,6 +5,7 @@
 pub mod check;
 pub mod error;
 pub mod frame;
+pub mod huge_pages;
 pub mod load;
 pub mod metrics;
 pub mod output;

@@ -83,6 +83,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    analysis::huge_pages::reexec_with_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Run {
