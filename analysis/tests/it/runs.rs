@@ -41,6 +41,36 @@ fn same_seed_writes_byte_identical_files_and_other_seeds_differ() {
     assert!(leftovers.is_empty());
 }
 
+/// Huge pages (the re-execution with glibc's tunable, on by default where the kernel gives
+/// them on request) change timing only: the files equal those of a run with them off.
+#[test]
+fn huge_pages_change_no_result() {
+    let dir = temp_dir("huge");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    let on = tokenswarm(&["run", "s.toml", "--out", "on"], &dir);
+    assert!(
+        on.status.success(),
+        "{}",
+        String::from_utf8_lossy(&on.stderr)
+    );
+    let off = std::process::Command::new(env!("CARGO_BIN_EXE_tokenswarm"))
+        .args(["run", "s.toml", "--out", "off"])
+        .env(analysis::huge_pages::SWITCH, "0")
+        .current_dir(&dir)
+        .output()
+        .expect("run tokenswarm");
+    assert!(
+        off.status.success(),
+        "{}",
+        String::from_utf8_lossy(&off.stderr)
+    );
+    for f in TABLES {
+        let a = std::fs::read(dir.join("on").join(f)).unwrap();
+        let b = std::fs::read(dir.join("off").join(f)).unwrap();
+        assert_eq!(a, b, "{f} differs with huge pages off");
+    }
+}
+
 #[test]
 fn summary_and_manifest_hold_the_promised_fields() {
     let dir = temp_dir("fields");
