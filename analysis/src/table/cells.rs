@@ -20,8 +20,6 @@ pub(super) struct RowWriter<'a> {
     names: Option<&'a mut Vec<String>>,
     /// Column name of the value being written (`parent_child`).
     path: String,
-    /// Lengths of `path` to restore when the enum variants being written end.
-    variant_marks: Vec<usize>,
     cells: usize,
 }
 
@@ -31,7 +29,6 @@ impl<'a> RowWriter<'a> {
             line,
             names,
             path: String::new(),
-            variant_marks: Vec::new(),
             cells: 0,
         }
     }
@@ -41,7 +38,6 @@ impl<'a> RowWriter<'a> {
     pub(super) fn write<T: Serialize + ?Sized>(&mut self, row: &T) -> Result<(), Error> {
         self.cells = 0;
         self.path.clear();
-        self.variant_marks.clear();
         row.serialize(&mut *self)
     }
 
@@ -132,13 +128,24 @@ impl JsonCell<'_, '_> {
     }
 
     fn finish(self) -> Result<(), Error> {
-        self.writer
-            .value_cell(&Value::Array(std::mem::take(&mut { self.items })));
-        if let Some(len) = self.restore {
-            self.writer.path.truncate(len);
+        let JsonCell {
+            writer,
+            items,
+            restore,
+        } = self;
+        writer.value_cell(&Value::Array(items));
+        if let Some(len) = restore {
+            writer.path.truncate(len);
         }
         Ok(())
     }
+}
+
+/// A struct variant's fields, named under the variant's name.
+pub(super) struct VariantFields<'w, 'a> {
+    writer: &'w mut RowWriter<'a>,
+    /// The column name's length before the variant's name was added.
+    restore: usize,
 }
 
 /// A map's entries, each a column named after its key.
@@ -156,7 +163,7 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
     type SerializeTupleVariant = JsonCell<'w, 'a>;
     type SerializeMap = MapCells<'w, 'a>;
     type SerializeStruct = Self;
-    type SerializeStructVariant = Self;
+    type SerializeStructVariant = VariantFields<'w, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
         self.display_cell(v);
@@ -307,56 +314,37 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
         _index: u32,
         variant: &'static str,
         _len: usize,
-    ) -> Result<Self, Error> {
-        let mark = self.enter(variant);
-        self.variant_marks.push(mark);
-        Ok(self)
+    ) -> Result<VariantFields<'w, 'a>, Error> {
+        let restore = self.enter(variant);
+        Ok(VariantFields {
+            writer: self,
+            restore,
+        })
     }
 }
 
-impl ser::SerializeSeq for JsonCell<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
+/// The four list-like compounds all collect their elements into one JSON cell.
+macro_rules! json_cell_compound {
+    ($($trait:ident :: $method:ident),* $(,)?) => {$(
+        impl ser::$trait for JsonCell<'_, '_> {
+            type Ok = ();
+            type Error = Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+                self.push(value)
+            }
+            fn end(self) -> Result<(), Error> {
+                self.finish()
+            }
+        }
+    )*};
 }
 
-impl ser::SerializeTuple for JsonCell<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleStruct for JsonCell<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTupleVariant for JsonCell<'_, '_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
-        self.push(value)
-    }
-    fn end(self) -> Result<(), Error> {
-        self.finish()
-    }
-}
+json_cell_compound!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field,
+    SerializeTupleVariant::serialize_field,
+);
 
 impl ser::SerializeMap for MapCells<'_, '_> {
     type Ok = ();
@@ -399,7 +387,7 @@ impl ser::SerializeStruct for &mut RowWriter<'_> {
     }
 }
 
-impl ser::SerializeStructVariant for &mut RowWriter<'_> {
+impl ser::SerializeStructVariant for VariantFields<'_, '_> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: Serialize + ?Sized>(
@@ -407,12 +395,10 @@ impl ser::SerializeStructVariant for &mut RowWriter<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), Error> {
-        self.field(key, value)
+        self.writer.field(key, value)
     }
     fn end(self) -> Result<(), Error> {
-        if let Some(mark) = self.variant_marks.pop() {
-            self.path.truncate(mark);
-        }
+        self.writer.path.truncate(self.restore);
         Ok(())
     }
 }

@@ -179,9 +179,9 @@ impl Sim {
         }
     }
 
-    /// A transfer's piece completes (the queue drops superseded completions). `owner` is the flow's
-    /// direction tag (carried by the event, so that the connection loads without waiting for
-    /// the flow's record).
+    /// A transfer's piece completes (the queue drops superseded completions). `owner` is the
+    /// flow's direction tag (carried by the event, so that the connection loads without
+    /// waiting for the flow's record).
     pub(super) fn on_flow_done(&mut self, now: SimTime, flow: FlowId, generation: u32, owner: u32) {
         debug_assert!(
             self.net.is_current(flow, generation),
