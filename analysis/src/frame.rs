@@ -28,6 +28,61 @@ pub fn read_csv(path: &std::path::Path) -> anyhow::Result<DataFrame> {
     frame_from_csv(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
+/// Reads a CSV file a run or a sweep wrote, refusing one that was truncated or damaged since:
+/// the text must end with a line break, every row must have the header's number of cells, and
+/// every column in `numeric` must hold only numbers (or empty cells). Errors are
+/// [`InputError`](crate::error::InputError)s naming the file (exit 2), wrapped in `anyhow`.
+pub fn read_csv_strict(path: &std::path::Path, numeric: &[&str]) -> anyhow::Result<DataFrame> {
+    use crate::error::InputError;
+    let bad = |m: String| anyhow::Error::new(InputError::new(path, m));
+    let text =
+        std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read the table: {e}")))?;
+    if !text.is_empty() && !text.ends_with('\n') {
+        return Err(bad(
+            "the table ends in the middle of a row (truncated?); write it again with `tokenswarm run`"
+                .into(),
+        ));
+    }
+    let mut cells_per_row = Vec::new();
+    let (mut cells, mut quoted) = (1usize, false);
+    for c in text.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => cells += 1,
+            '\n' if !quoted => {
+                cells_per_row.push(cells);
+                cells = 1;
+            }
+            _ => {}
+        }
+    }
+    if quoted {
+        return Err(bad(
+            "a quoted cell is never closed (truncated or damaged table)".into(),
+        ));
+    }
+    if let Some(&header) = cells_per_row.first()
+        && let Some(row) = cells_per_row.iter().position(|&n| n != header)
+    {
+        return Err(bad(format!(
+            "row {} has {} cells but the header has {header} (damaged table)",
+            row + 1,
+            cells_per_row[row]
+        )));
+    }
+    let df = frame_from_csv(&text).map_err(|e| bad(format!("not a readable table: {e}")))?;
+    for name in numeric {
+        if let Ok(column) = df.column(name)
+            && column.strict_cast(&DataType::Float64).is_err()
+        {
+            return Err(bad(format!(
+                "column `{name}` holds cells that are not numbers (damaged table)"
+            )));
+        }
+    }
+    Ok(df)
+}
+
 /// The frame as a Parquet file (zstd, with statistics).
 pub fn parquet_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     let mut buf = Vec::new();

@@ -2,7 +2,9 @@
 //! parameters, writing tables, drawing plots and checking regressions. The binary
 //! (`main.rs`) only parses arguments and maps errors to exit codes.
 
+pub mod budget;
 pub mod check;
+pub mod destination;
 pub mod error;
 pub mod frame;
 pub mod huge_pages;

@@ -3,7 +3,8 @@
 //!
 //! Invariant: a scenario that loads is resolved and valid; nothing is written while loading.
 
-use crate::error::InputError;
+use crate::error::{InputError, humane};
+use sim_core::config::tagged::split_nested;
 use sim_core::config::{ArrivalConfig, Scenario};
 use sim_core::units::Duration;
 use std::path::Path;
@@ -107,21 +108,14 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-/// Reads, overrides, parses, resolves and validates the scenario in `path`.
-pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(path, format!("cannot read the scenario file: {e}")))?;
-    scenario_from_str(&text, path, overrides)
+/// `text` without a leading UTF-8 byte-order mark (which some editors write).
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
-/// Like [`load_scenario`] for text already read; `path` names it in errors and anchors
-/// relative trace paths.
-pub fn scenario_from_str(
-    text: &str,
-    path: &Path,
-    overrides: &[Override],
-) -> Result<Scenario, InputError> {
-    let mut table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+/// Parses TOML `text` into a table; a syntax error names its line and column.
+pub fn parse_toml(text: &str, path: &Path) -> Result<toml::Table, InputError> {
+    text.parse().map_err(|e: toml::de::Error| {
         let at = e.span().map(|s| line_col(text, s.start));
         let message = e.message().trim().replace('\n', " ");
         match at {
@@ -131,16 +125,83 @@ pub fn scenario_from_str(
             ),
             None => InputError::new(path, format!("TOML syntax error: {message}")),
         }
+    })
+}
+
+/// Deserializes `value` strictly into `T`; an error names the full dotted field (inside
+/// `kind`-tagged tables too) and says what is wrong in the user's terms.
+pub fn deserialize_strict<T: serde::de::DeserializeOwned>(
+    value: toml::Value,
+    path: &Path,
+) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut field = e.path().to_string();
+        let inner = e.inner().message().to_string();
+        let (nested, message) = split_nested(&inner);
+        if let Some(nested) = nested {
+            if field.is_empty() || field == "." {
+                field = nested.to_string();
+            } else {
+                field = format!("{field}.{nested}");
+            }
+        }
+        let message = humane(message);
+        if field.is_empty() || field == "." {
+            InputError::new(path, message)
+        } else {
+            InputError::new(path, format!("field `{field}`: {message}"))
+        }
+    })
+}
+
+/// Reads, overrides, parses, resolves and validates the scenario in `path`.
+pub fn load_scenario(path: &Path, overrides: &[Override]) -> Result<Scenario, InputError> {
+    let text = read_text(path, "scenario file")?;
+    scenario_from_str(&text, path, overrides)
+}
+
+/// Reads a text file whole (at most 16 MiB: input files are small, and `/dev/zero` or a
+/// stray binary must not be read into memory); a leading byte-order mark is dropped.
+pub fn read_text(path: &Path, what: &str) -> Result<String, InputError> {
+    use std::io::Read;
+    const MAX_BYTES: u64 = 16 << 20;
+    let file = std::fs::File::open(path)
+        .map_err(|e| InputError::new(path, format!("cannot read the {what}: {e}")))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| InputError::new(path, format!("cannot read the {what}: {e}")))?;
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(InputError::new(
+            path,
+            format!("the {what} is larger than 16 MiB; is it the right file?"),
+        ));
+    }
+    let text = String::from_utf8(bytes).map_err(|e| {
+        InputError::new(
+            path,
+            format!(
+                "the {what} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        )
     })?;
+    Ok(strip_bom(&text).to_string())
+}
+
+/// Like [`load_scenario`] for text already read; `path` names it in errors and anchors
+/// relative trace paths.
+pub fn scenario_from_str(
+    text: &str,
+    path: &Path,
+    overrides: &[Override],
+) -> Result<Scenario, InputError> {
+    let text = strip_bom(text);
+    let mut table = parse_toml(text, path)?;
     for o in overrides {
         apply_override(&mut table, o).map_err(|m| InputError::new(path, format!("--set {m}")))?;
     }
-    let mut scenario: Scenario = serde_path_to_error::deserialize(toml::Value::Table(table))
-        .map_err(|e| {
-            let field = e.path().to_string();
-            let message = e.inner().message().trim().replace('\n', " ");
-            InputError::new(path, format!("field `{field}`: {message}"))
-        })?;
+    let mut scenario: Scenario = deserialize_strict(toml::Value::Table(table), path)?;
     let base = path.parent().unwrap_or(Path::new("."));
     for (i, t) in scenario.torrents.iter_mut().enumerate() {
         if let ArrivalConfig::Trace { file, times } = &mut t.arrivals {
@@ -155,22 +216,70 @@ pub fn scenario_from_str(
     Ok(scenario)
 }
 
+/// Most rows of a trace file (each is a join, see `sim_core::config` `MAX_ARRIVALS`).
+pub const MAX_TRACE_ROWS: usize = 10_000_000;
+/// Longest row of a trace file, in bytes.
+const MAX_TRACE_ROW_BYTES: usize = 256;
+
 /// Reads join times (seconds, one per row, optional `time_s` header). Times must be finite,
-/// non-negative and sorted.
+/// non-negative and sorted. The file is read row by row: at most [`MAX_TRACE_ROWS`] rows of
+/// at most 256 bytes, so a wrong file (`/dev/zero`) is refused without being read whole.
 pub fn read_trace(path: &Path, field: &str) -> Result<Vec<Duration>, InputError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| InputError::new(path, format!("cannot read the trace of `{field}`: {e}")))?;
+    use std::io::BufRead;
+    let cannot = |e: std::io::Error| {
+        InputError::new(path, format!("cannot read the trace of `{field}`: {e}"))
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut reader = std::io::BufReader::new(file);
     let mut times: Vec<Duration> = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let cell = line.split(',').next().unwrap_or("").trim();
-        if cell.is_empty() || (n == 0 && cell == "time_s") {
+    let mut line: Vec<u8> = Vec::new();
+    let mut row = 0usize;
+    loop {
+        line.clear();
+        let n = std::io::Read::take(&mut reader, MAX_TRACE_ROW_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(cannot)?;
+        if n == 0 {
+            break;
+        }
+        row += 1;
+        if line.len() > MAX_TRACE_ROW_BYTES && !line.ends_with(b"\n") {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "row {row} is longer than {MAX_TRACE_ROW_BYTES} bytes; a trace has one join time in seconds per row"
+                ),
+            ));
+        }
+        if row > MAX_TRACE_ROWS + 1 {
+            return Err(InputError::new(
+                path,
+                format!("more than {MAX_TRACE_ROWS} rows; a trace holds at most that many joins"),
+            ));
+        }
+        let Ok(text) = std::str::from_utf8(&line) else {
+            return Err(InputError::new(
+                path,
+                format!("row {row} is not UTF-8 text"),
+            ));
+        };
+        let text = if row == 1 { strip_bom(text) } else { text };
+        let cell = text.trim();
+        if cell.is_empty() || (row == 1 && cell == "time_s") {
             continue;
         }
-        let row = n + 1;
+        if cell.contains([',', ';', '\t']) {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "row {row}: `{cell}` has more than one cell; a trace has one column, the join time in seconds (with a decimal point: 1.5, not 1,5)"
+                ),
+            ));
+        }
         let secs: f64 = cell.parse().map_err(|_| {
             InputError::new(
                 path,
-                format!("row {row}: `{cell}` is not a time in seconds"),
+                format!("row {row}: `{cell}` is not a time in seconds (a number such as 12.5)"),
             )
         })?;
         if !secs.is_finite() || secs < 0.0 {

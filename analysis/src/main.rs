@@ -1,6 +1,7 @@
 //! `tokenswarm`: run scenario files of tokenized BitTorrent swarms and write their results.
 
 use analysis::check::{Verdict, check};
+use analysis::error;
 use analysis::load::Override;
 use analysis::plot::{SweepPlotRequest, plot};
 use analysis::run::{CommandError, RunRequest, run, show_config};
@@ -32,9 +33,14 @@ enum Command {
         /// Override a scenario value: `--set torrents[0].arrivals.count=200` (repeatable).
         #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
         overrides: Vec<Override>,
-        /// Output directory (default: outputs/<scenario name>).
+        /// Output directory (default: outputs/<scenario name>). Replaced only if it is empty or
+        /// holds an earlier run.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run even if the estimated work or memory passes the limits (see the scenario
+        /// reference, "Work limits").
+        #[arg(long)]
+        force: bool,
     },
     /// Run every (point, replicate) of a sweep file in parallel and write runs/points/series
     /// tables (Parquet and CSV).
@@ -50,6 +56,9 @@ enum Command {
         /// Finish an interrupted sweep in --out without redoing finished runs.
         #[arg(long)]
         resume: bool,
+        /// Sweep even if the number of runs or the estimated work passes the limits.
+        #[arg(long)]
+        force: bool,
     },
     /// Draw a run's or a sweep's charts (SVG and PNG) into DIR/plots/.
     Plot {
@@ -82,20 +91,65 @@ enum Command {
     },
 }
 
+/// A command-line mistake as one line: what is wrong and where to look, no usage block.
+fn usage_error(e: &clap::Error) -> String {
+    let rendered = e.to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments")
+        .trim()
+        .trim_start_matches("error: ")
+        .to_string();
+    // Rust's integer parse errors, in the user's terms.
+    let first = first
+        .replace(
+            "invalid digit found in string",
+            "expected a whole number ≥ 0",
+        )
+        .replace(
+            "number too large to fit in target type",
+            "the number is too large",
+        )
+        .replace(
+            "cannot parse integer from empty string",
+            "expected a whole number ≥ 0",
+        );
+    format!("{first} (see `tokenswarm --help`)")
+}
+
 fn main() -> ExitCode {
     analysis::huge_pages::reexec_with_huge_pages();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                let _ = e.print();
+                return ExitCode::from(2);
+            }
+            eprintln!("error: {}", error::one_line(&usage_error(&e)));
+            return ExitCode::from(2);
+        }
+    };
+    analysis::destination::install_signal_cleanup();
     let result = match cli.command {
         Command::Run {
             file,
             seed,
             overrides,
             out,
+            force,
         } => run(&RunRequest {
             scenario: file,
             seed,
             overrides,
             out,
+            force,
         })
         .map(|_| ()),
         Command::Sweep {
@@ -103,11 +157,13 @@ fn main() -> ExitCode {
             threads,
             out,
             resume,
+            force,
         } => sweep(&SweepRequest {
             file,
             threads,
             out,
             resume,
+            force,
         })
         .and_then(|o| {
             if o.failures.is_empty() {
@@ -168,7 +224,7 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(CommandError::Other(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error::one_line(&format!("{e:#}")));
             ExitCode::from(1)
         }
     }

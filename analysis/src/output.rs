@@ -1,5 +1,6 @@
-//! Writing a run's results atomically: everything goes to a temporary sibling directory that
-//! is renamed into place only when complete, so a failed run leaves nothing half-written.
+//! The files of a run: manifest, summary, resolved scenario and tables, written atomically
+//! through `destination` (a temporary sibling renamed into place only when complete, so a
+//! failed or interrupted run leaves nothing half-written and replaces only a previous run).
 
 use crate::frame::with_parquet_twins;
 use crate::table::to_csv;
@@ -7,8 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sim_core::config::Scenario;
 use sim_core::report::Report;
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Facts about the run that are not part of the (byte-stable) summary.
 #[derive(Debug, Serialize)]
@@ -22,6 +22,9 @@ pub struct Manifest<'a> {
     /// Wall-clock seconds of the simulation (varies run to run; never in summary.json).
     pub wall_time_s: f64,
     pub events_per_s: f64,
+    /// The work estimate checked before the run (`budget`): events and peak bytes.
+    pub estimated_events: f64,
+    pub estimated_bytes: f64,
     pub scenario: &'a Scenario,
 }
 
@@ -46,16 +49,16 @@ pub fn git_revision() -> Option<String> {
         .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Writes every file of a run into `dir` (replacing a previous run there): the files of
-/// [`run_files`] and a Parquet twin of every CSV table among them.
+/// Writes every file of a run into `dir` (replacing a previous run there, never anything
+/// else): the files of [`run_files`] and a Parquet twin of every CSV table among them.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     report: &Report,
     manifest: &Manifest,
-) -> anyhow::Result<()> {
+) -> Result<(), crate::run::CommandError> {
     let files = run_files(scenario, report, manifest)?;
-    write_atomically(dir, &with_parquet_twins(files)?)
+    crate::destination::write_atomically(dir, &with_parquet_twins(files)?)
 }
 
 /// The files of a run, by name: JSON documents, the resolved scenario and CSV tables.
@@ -84,39 +87,4 @@ pub fn run_files(
         files.push(("journal.csv", to_csv(&econ.journal)?));
     }
     Ok(files)
-}
-
-/// Writes `files` into a temporary sibling of `dir`, then renames it to `dir`.
-pub fn write_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(
-    dir: &Path,
-    files: &[(N, C)],
-) -> anyhow::Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent)?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "run".into());
-    let tmp: PathBuf = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    let result = (|| -> anyhow::Result<()> {
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp)?;
-        }
-        fs::create_dir_all(&tmp)?;
-        for (file, content) in files {
-            fs::write(tmp.join(file), content)?;
-        }
-        if dir.exists() {
-            fs::remove_dir_all(dir)?;
-        }
-        fs::rename(&tmp, dir)?;
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
-    }
-    result
 }

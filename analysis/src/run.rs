@@ -1,5 +1,7 @@
 //! `tokenswarm run` and `tokenswarm show-config`.
 
+use crate::budget::check_run;
+use crate::destination::check_replaceable;
 use crate::error::InputError;
 use crate::load::{Override, load_scenario};
 use crate::output::{Manifest, git_revision, scenario_hash, scenario_toml, write_run};
@@ -14,6 +16,8 @@ pub struct RunRequest {
     pub seed: Option<u64>,
     pub overrides: Vec<Override>,
     pub out: Option<PathBuf>,
+    /// Run even if the work estimate passes the limits of `budget`.
+    pub force: bool,
 }
 
 /// Either the user's mistake (exit 2) or an internal failure (exit 1).
@@ -22,7 +26,18 @@ pub enum CommandError {
     #[error(transparent)]
     Input(#[from] InputError),
     #[error(transparent)]
-    Other(#[from] anyhow::Error),
+    Other(anyhow::Error),
+}
+
+/// An `anyhow` error that carries an [`InputError`] (a damaged table read by `plot`, say) is
+/// still the user's input: exit 2.
+impl From<anyhow::Error> for CommandError {
+    fn from(e: anyhow::Error) -> Self {
+        match e.downcast::<InputError>() {
+            Ok(input) => CommandError::Input(input),
+            Err(other) => CommandError::Other(other),
+        }
+    }
 }
 
 /// Loads, runs and writes one scenario; returns the output directory.
@@ -32,10 +47,15 @@ pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
     if let Some(seed) = req.seed {
         scenario.seed = seed;
     }
-    let out = req
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("outputs").join(&scenario.name));
+    let (out, flag) = match &req.out {
+        Some(out) => (out.clone(), "--out"),
+        None => (
+            Path::new("outputs").join(&scenario.name),
+            "the output directory (from the scenario's name)",
+        ),
+    };
+    check_replaceable(&out, flag)?;
+    check_run(&scenario, &req.scenario, None, req.force)?;
     let started = Instant::now();
     let report = Sim::new(&scenario).run();
     let wall = started.elapsed().as_secs_f64();
@@ -47,6 +67,8 @@ pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
         seed: scenario.seed,
         wall_time_s: wall,
         events_per_s: report.summary.events_processed as f64 / wall.max(1e-9),
+        estimated_events: scenario.estimate_work().events(),
+        estimated_bytes: scenario.estimate_work().bytes(),
         scenario: &scenario,
     };
     write_run(&out, &scenario, &report, &manifest)?;

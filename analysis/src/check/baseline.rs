@@ -78,7 +78,13 @@ pub mod ordered {
             let table = toml::Table::deserialize(d)?;
             let mut out = Vec::with_capacity(table.len());
             for (k, v) in table {
-                let e = Expected::deserialize(v).map_err(serde::de::Error::custom)?;
+                let e = Expected::deserialize(v).map_err(|e| {
+                    serde::de::Error::custom(format!(
+                        "{}\"{k}\"{}{e}",
+                        sim_core::config::tagged::PATH_MARK,
+                        sim_core::config::tagged::PATH_MARK
+                    ))
+                })?;
                 out.push((k, e));
             }
             Ok(OrderedMetrics(out))
@@ -95,26 +101,30 @@ pub mod ordered {
 impl Baseline {
     /// Reads `path`; `Ok(None)` if it does not exist.
     pub fn load(path: &Path) -> Result<Option<Baseline>, InputError> {
-        let text = match std::fs::read_to_string(path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(InputError::new(path, format!("cannot read: {e}"))),
-        };
-        let value: toml::Value = toml::from_str::<toml::Table>(&text)
-            .map(toml::Value::Table)
-            .map_err(|e| {
-                InputError::new(path, format!("TOML syntax error: {}", e.message().trim()))
-            })?;
-        let b: Baseline = serde_path_to_error::deserialize(value).map_err(|e| {
-            InputError::new(
-                path,
-                format!("field `{}`: {}", e.path(), e.inner().message().trim()),
-            )
-        })?;
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = crate::load::read_text(path, "baseline")?;
+        let table = crate::load::parse_toml(&text, path)?;
+        let b: Baseline = crate::load::deserialize_strict(toml::Value::Table(table), path)?;
         if b.seeds.is_empty() {
             return Err(InputError::new(
                 path,
                 "field `seeds`: give at least one seed",
+            ));
+        }
+        if let Some((name, e)) = b
+            .metrics
+            .0
+            .iter()
+            .find(|(_, e)| e.value.is_some_and(|v| !v.is_finite()))
+        {
+            return Err(InputError::new(
+                path,
+                format!(
+                    "field `metrics.\"{name}\".value`: must be a finite number, got {} (leave `value` out to expect null)",
+                    e.value.unwrap_or_default()
+                ),
             ));
         }
         if let Some((name, e)) = b.metrics.0.iter().find(|(_, e)| {
@@ -160,6 +170,20 @@ impl Baseline {
                 s.push_str(&format!("value = {}\n", float(*v)));
             }
             s.push_str(&format!("rel = {}\nabs = {}\n", float(rel), float(abs)));
+        }
+        // Ignored metrics keep their tables as they are: ignoring a metric for a while must
+        // not lose its tolerance.
+        for (name, e) in &self.metrics.0 {
+            if self.ignore.contains(name) && !values.iter().any(|(n, _)| n == name) {
+                s.push_str(&format!(
+                    "\n[metrics.{}]\n",
+                    toml::Value::String(name.clone())
+                ));
+                if let Some(v) = e.value {
+                    s.push_str(&format!("value = {}\n", float(v)));
+                }
+                s.push_str(&format!("rel = {}\nabs = {}\n", float(e.rel), float(e.abs)));
+            }
         }
         s
     }

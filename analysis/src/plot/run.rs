@@ -15,7 +15,7 @@
 //! from made-up data.
 
 use super::chart::{Line, LineChart};
-use crate::frame::read_csv;
+use crate::frame::read_csv_strict;
 use polars::prelude::*;
 use std::path::Path;
 
@@ -42,7 +42,7 @@ fn str_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
 }
 
 fn read_series(dir: &Path) -> anyhow::Result<SeriesRows> {
-    let df = read_csv(&dir.join("series.csv"))?;
+    let df = read_csv_strict(&dir.join("series.csv"), &["time_s", "value"])?;
     let (t, tor, m, v) = (
         f64_col(&df, "time_s")?,
         str_col(&df, "torrent")?,
@@ -130,7 +130,7 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     swarm.save(plots, "swarm")?;
     avail.save(plots, "availability")?;
 
-    let peers = read_csv(&dir.join("peers.csv"))?;
+    let peers = read_csv_strict(&dir.join("peers.csv"), &["download_time_s"])?;
     let (ptor, dl) = (
         str_col(&peers, "torrent")?,
         f64_col(&peers, "download_time_s")?,
@@ -217,7 +217,7 @@ fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
         if !path.is_file() {
             continue;
         }
-        let df = read_csv(&path)?;
+        let df = read_csv_strict(&path, &["holdings_end_tokens", "balance_end_tokens"])?;
         let Some(column) = ["holdings_end_tokens", "balance_end_tokens"]
             .into_iter()
             .find(|c| df.column(c).is_ok())

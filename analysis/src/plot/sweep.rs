@@ -7,7 +7,7 @@
 
 use super::chart::{Line, LineChart};
 use crate::error::InputError;
-use crate::frame::read_csv;
+use crate::frame::read_csv_strict;
 use crate::sweep::plan::SweepDescription;
 use polars::prelude::*;
 use std::path::Path;
@@ -66,7 +66,10 @@ pub fn plot_sweep(
     let desc: SweepDescription =
         serde_json::from_str(&std::fs::read_to_string(&desc_path).map_err(anyhow::Error::from)?)
             .map_err(|e| InputError::new(&desc_path, format!("not a sweep description: {e}")))?;
-    let df = read_csv(&dir.join("points.csv"))?;
+    let df = read_csv_strict(
+        &dir.join("points.csv"),
+        &["mean", "sd", "ci95_low", "ci95_high"],
+    )?;
     let bad = |m: String| InputError::new(dir, m);
     let params = &desc.parameters;
     let x = req

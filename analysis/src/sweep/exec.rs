@@ -8,8 +8,12 @@
 
 use super::plan::{Plan, RunId};
 use super::tables::{RUNS_DIR, write_file, write_tables};
-use crate::error::InputError;
-use crate::output::{Manifest, run_files, scenario_hash, write_atomically};
+use crate::budget::{check_run, check_sweep};
+use crate::destination::{
+    Temporary, check_replaceable, partial_of, remove_stale_partials, write_atomically,
+};
+use crate::error::{InputError, io_error};
+use crate::output::{Manifest, run_files, scenario_hash};
 use crate::run::CommandError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -25,10 +29,12 @@ pub const DESCRIPTION: &str = "sweep.json";
 #[derive(Debug)]
 pub struct SweepRequest {
     pub file: PathBuf,
-    /// Worker threads (default: every core).
+    /// Worker threads (default: every core; never more than the runs to do).
     pub threads: Option<usize>,
     pub out: Option<PathBuf>,
     pub resume: bool,
+    /// Sweep even if the number of runs or the estimated work passes the limits of `budget`.
+    pub force: bool,
 }
 
 /// A run that failed, with what identifies it.
@@ -43,39 +49,75 @@ pub struct Failure {
 #[derive(Debug)]
 pub struct SweepOutcome {
     pub out: PathBuf,
-    pub runs: usize,
-    pub skipped: usize,
+    pub runs: u64,
+    pub skipped: u64,
     pub failures: Vec<Failure>,
 }
+
+/// Most worker threads, whatever `--threads` says.
+pub const MAX_THREADS: usize = 1024;
 
 /// Plans, runs and tabulates a sweep. Bad input fails before anything is written (exit 2);
 /// failed runs are reported and make the command exit 1 after the tables are written.
 pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
-    let spec = super::spec::SweepSpec::load(&req.file)?;
-    let plan = Plan::new(spec)?;
     if req.threads == Some(0) {
         return Err(InputError::new(&req.file, "--threads 0: give at least 1 thread").into());
+    }
+    let spec = super::spec::SweepSpec::load(&req.file)?;
+    let plan = Plan::new(spec)?;
+    let total = plan.run_count();
+    let per_replicate: f64 = plan
+        .points
+        .iter()
+        .map(|p| p.scenario.estimate_work().events())
+        .sum();
+    check_sweep(
+        total,
+        per_replicate,
+        plan.spec.replicates,
+        &req.file,
+        req.force,
+    )?;
+    for p in &plan.points {
+        check_run(
+            &p.scenario,
+            &req.file,
+            Some(&format!("point {}", p.index)),
+            req.force,
+        )?;
     }
     let out = req
         .out
         .clone()
         .unwrap_or_else(|| Path::new("outputs").join(&plan.spec.name));
     prepare_dir(&out, &plan, req.resume)?;
-    let all = plan.runs();
-    let todo: Vec<RunId> = all.iter().copied().filter(|r| !is_done(&out, *r)).collect();
-    let skipped = all.len() - todo.len();
-    let threads = req
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let skipped = plan.runs().filter(|r| is_done(&out, *r)).count() as u64;
+    let todo = total - skipped;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let asked = req.threads.unwrap_or(cores);
+    let threads = asked.min(MAX_THREADS).min(todo.max(1) as usize);
+    if threads < asked && req.threads.is_some() {
+        eprintln!(
+            "tokenswarm: using {threads} threads, not {asked}: {}",
+            if threads == MAX_THREADS {
+                format!("at most {MAX_THREADS}")
+            } else {
+                format!("only {todo} runs to do")
+            }
+        );
+    }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(anyhow::Error::from)?;
-    let bar = progress_bar(todo.len());
+    let bar = progress_bar(todo);
     let started = Instant::now();
     let mut failures: Vec<Failure> = pool.install(|| {
-        todo.par_iter()
-            .filter_map(|&run| {
+        (0..total)
+            .into_par_iter()
+            .map(|i| plan.run_at(i))
+            .filter(|&run| !is_done(&out, run))
+            .filter_map(|run| {
                 let result = run_one(&plan, &out, run);
                 bar.inc(1);
                 result.err().map(|message| {
@@ -101,13 +143,13 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
     });
     bar.finish_and_clear();
     failures.sort_by_key(|f| f.run);
-    let done: Vec<RunId> = all.iter().copied().filter(|r| is_done(&out, *r)).collect();
+    let done: Vec<RunId> = plan.runs().filter(|r| is_done(&out, *r)).collect();
     write_failures(&out, &failures)?;
     write_tables(&out, &plan, &done)?;
     eprintln!(
         "tokenswarm: sweep {}: {} runs ({} done before, {} failed) on {threads} threads in {:.1} s; tables in {}",
         plan.spec.name,
-        all.len(),
+        total,
         skipped,
         failures.len(),
         started.elapsed().as_secs_f64(),
@@ -115,19 +157,19 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
     );
     Ok(SweepOutcome {
         out,
-        runs: all.len(),
+        runs: total,
         skipped,
         failures,
     })
 }
 
-fn progress_bar(len: usize) -> ProgressBar {
+fn progress_bar(len: u64) -> ProgressBar {
     let target = if std::io::stderr().is_terminal() {
         ProgressDrawTarget::stderr()
     } else {
         ProgressDrawTarget::hidden()
     };
-    let bar = ProgressBar::with_draw_target(Some(len as u64), target);
+    let bar = ProgressBar::with_draw_target(Some(len), target);
     if let Ok(style) =
         ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs, ETA {eta}")
     {
@@ -168,31 +210,34 @@ fn run_one(plan: &Plan, out: &Path, run: RunId) -> Result<(), String> {
         seed: scenario.seed,
         wall_time_s: wall,
         events_per_s: report.summary.events_processed as f64 / wall.max(1e-9),
+        estimated_events: scenario.estimate_work().events(),
+        estimated_bytes: scenario.estimate_work().bytes(),
         scenario: &scenario,
     };
     let files = run_files(&scenario, &report, &manifest).map_err(|e| e.to_string())?;
     write_atomically(&run_dir(out, run), &files).map_err(|e| format!("cannot write results: {e}"))
 }
 
-/// Makes `out` ready: new (write `sweep.json`), or holding this very sweep and `--resume`
-/// given. Anything else is the user's mistake and nothing is touched.
+/// Makes `out` ready: new (created whole, `sweep.json` and `runs/`, by renaming a finished
+/// temporary, so an interrupted start leaves no half-made sweep), or holding this very sweep
+/// and `--resume` given. Anything else is the user's mistake and nothing is touched.
 fn prepare_dir(out: &Path, plan: &Plan, resume: bool) -> Result<(), CommandError> {
     let desc_path = out.join(DESCRIPTION);
+    if out.exists() && !out.is_dir() {
+        return Err(InputError::new(out, "--out is a file, not a directory").into());
+    }
     let empty = match std::fs::read_dir(out) {
         Ok(mut entries) => entries.next().is_none(),
         Err(_) => !out.exists(),
     };
     if !empty {
-        if out.is_file() {
-            return Err(InputError::new(out, "--out is a file, not a directory").into());
-        }
         let held: Option<super::plan::SweepDescription> = std::fs::read_to_string(&desc_path)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok());
         return match held {
             None => Err(InputError::new(
                 out,
-                "the output directory is not empty and holds no sweep (no readable sweep.json); choose another --out",
+                "the output directory is not empty and holds no sweep (no readable sweep.json); it is left untouched: choose another --out",
             )
             .into()),
             Some(d) if d.identity != plan.identity => Err(InputError::new(
@@ -210,29 +255,30 @@ fn prepare_dir(out: &Path, plan: &Plan, resume: bool) -> Result<(), CommandError
             )
             .into()),
             Some(_) => {
-                remove_partials(&out.join(RUNS_DIR)).map_err(anyhow::Error::from)?;
+                remove_stale_partials(&out.join(RUNS_DIR), None);
+                remove_stale_partials(out, None);
                 Ok(())
             }
         };
     }
-    std::fs::create_dir_all(out.join(RUNS_DIR)).map_err(anyhow::Error::from)?;
+    check_replaceable(out, "--out")?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| io_error("create", parent, e))?;
+    let tmp = Temporary::new_dir(partial_of(out))?;
+    std::fs::create_dir_all(tmp.path().join(RUNS_DIR))
+        .map_err(|e| io_error("create", tmp.path(), e))?;
     let desc = serde_json::to_string_pretty(&plan.description()).map_err(anyhow::Error::from)?;
-    write_file(out, DESCRIPTION, format!("{desc}\n").as_bytes())?;
-    Ok(())
-}
-
-/// Removes the temporary directories of runs that were being written when an earlier sweep
-/// was interrupted (`.pNNNN-rRR.partial-PID`); finished runs are never touched.
-fn remove_partials(runs: &Path) -> std::io::Result<()> {
-    let Ok(entries) = std::fs::read_dir(runs) else {
-        return Ok(());
-    };
-    for e in entries.filter_map(|e| e.ok()) {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.starts_with('.') && name.contains(".partial-") {
-            std::fs::remove_dir_all(e.path())?;
+    write_file(tmp.path(), DESCRIPTION, format!("{desc}\n").as_bytes())?;
+    tmp.commit(out, || {
+        // An empty directory at `out` is replaced (rename needs it gone on some systems).
+        if out.exists() {
+            std::fs::remove_dir(out).map_err(|e| io_error("replace", out, e))?;
         }
-    }
+        Ok(())
+    })?;
     Ok(())
 }
 

@@ -13,3 +13,9 @@ pub mod tables;
 pub mod values;
 
 pub use exec::{SweepOutcome, SweepRequest, sweep};
+
+/// A sweep's `name` names its default output directory: one plain path component.
+pub fn validate_name(name: &str, file: &std::path::Path) -> Result<(), crate::error::InputError> {
+    sim_core::config::validate_file_name("name", name)
+        .map_err(|e| crate::error::InputError::new(file, e.to_string()))
+}

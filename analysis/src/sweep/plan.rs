@@ -105,6 +105,15 @@ impl Plan {
         )?;
         scenario_from_str(&base_text, &base_path, &fixed)
             .map_err(|e| InputError::new(&spec.file, format!("[set]: {}", e.message)))?;
+        let count = point_count(&spec);
+        if count > MAX_POINTS as u128 {
+            return Err(InputError::new(
+                &spec.file,
+                format!(
+                    "the sweep has {count} points; at most {MAX_POINTS} are allowed (each point's scenario is resolved and kept): use fewer values or samples, or split it into several sweeps"
+                ),
+            ));
+        }
         let value_rows = point_values(&spec)?;
         let mut points = Vec::with_capacity(value_rows.len());
         for (i, values) in value_rows.into_iter().enumerate() {
@@ -145,17 +154,24 @@ impl Plan {
         })
     }
 
-    /// Every run in (point, replicate) order.
-    pub fn runs(&self) -> Vec<RunId> {
-        self.points
-            .iter()
-            .flat_map(|p| {
-                (0..self.spec.replicates).map(move |r| RunId {
-                    point: p.index,
-                    replicate: r,
-                })
-            })
-            .collect()
+    /// Number of runs: points × replicates.
+    pub fn run_count(&self) -> u64 {
+        self.points.len() as u64 * u64::from(self.spec.replicates)
+    }
+
+    /// The run at position `index` of the (point, replicate) order.
+    pub fn run_at(&self, index: u64) -> RunId {
+        let r = u64::from(self.spec.replicates);
+        RunId {
+            point: (index / r) as u32,
+            replicate: (index % r) as u32,
+        }
+    }
+
+    /// Every run in (point, replicate) order, generated as needed (a sweep of a billion
+    /// replicates is never held in memory as a list).
+    pub fn runs(&self) -> impl Iterator<Item = RunId> + '_ {
+        (0..self.run_count()).map(|i| self.run_at(i))
     }
 
     pub fn seed_of(&self, run: RunId) -> u64 {
@@ -263,6 +279,24 @@ fn check_paths(
         }
     }
     Ok(())
+}
+
+/// Most points of one sweep (each holds its resolved scenario in memory while it runs).
+pub const MAX_POINTS: u32 = 100_000;
+
+/// The number of points `spec` describes, computed without building them (saturating).
+fn point_count(spec: &SweepSpec) -> u128 {
+    match spec.kind {
+        SweepKind::Grid => spec
+            .parameters
+            .iter()
+            .fold(1u128, |n, p| n.saturating_mul(p.values.len() as u128)),
+        SweepKind::Zip => spec
+            .parameters
+            .first()
+            .map_or(0, |p| p.values.len() as u128),
+        SweepKind::Random | SweepKind::LatinHypercube => u128::from(spec.samples.unwrap_or(1)),
+    }
 }
 
 /// The parameter values of every point, in point order.

@@ -104,21 +104,16 @@ pub struct SweepSpec {
 impl SweepSpec {
     /// Reads and checks the shape of a sweep file.
     pub fn load(path: &Path) -> Result<SweepSpec, InputError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| InputError::new(path, format!("cannot read the sweep file: {e}")))?;
+        let text = crate::load::read_text(path, "sweep file")?;
         SweepSpec::parse(&text, path)
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<SweepSpec, InputError> {
         let err = |m: String| InputError::new(path, m);
-        let value: toml::Value = toml::from_str::<toml::Table>(text)
-            .map(toml::Value::Table)
-            .map_err(|e| err(format!("TOML syntax error: {}", e.message().trim())))?;
-        let raw: RawSweep = serde_path_to_error::deserialize(value).map_err(|e| {
-            let field = e.path().to_string();
-            let message = e.inner().message().trim().replace('\n', " ");
-            err(format!("field `{field}`: {message}"))
-        })?;
+        let text = crate::load::strip_bom(text);
+        let table = crate::load::parse_toml(text, path)?;
+        let raw: RawSweep = crate::load::deserialize_strict(toml::Value::Table(table), path)?;
+        crate::sweep::validate_name(&raw.name, path)?;
         let base = match raw.base {
             toml::Value::String(file) => {
                 let dir = path.parent().unwrap_or(Path::new("."));
@@ -145,6 +140,11 @@ impl SweepSpec {
                 raw.replicates
             ))
         })?;
+        if let Some((p, v)) = scalar_parameter(&raw.parameters, "") {
+            return Err(err(format!(
+                "field `parameters.\"{p}\"`: expected a list of values like [{v}], found the single value {v}; to fix a value for every point, put it under [set]"
+            )));
+        }
         let mut parameters = Vec::new();
         collect_parameters("", &raw.parameters, &mut parameters);
         let mut set = Vec::new();
@@ -218,9 +218,8 @@ impl SweepSpec {
 }
 
 /// Turns `[parameters]` into dotted paths: nested tables (from dotted keys such as
-/// `economy.pricing.rate = [...]`) join with `.`; a list ends a path. A non-list leaf is a
-/// one-value list, so the mistake shows up as a parameter with one value rather than being
-/// dropped.
+/// `economy.pricing.rate = [...]`) join with `.`; a list ends a path. (A non-list leaf has
+/// been refused by `scalar_parameter` before.)
 fn collect_parameters(prefix: &str, table: &toml::Table, out: &mut Vec<Parameter>) {
     for (key, value) in table {
         let path = if prefix.is_empty() {
@@ -240,6 +239,28 @@ fn collect_parameters(prefix: &str, table: &toml::Table, out: &mut Vec<Parameter
             }),
         }
     }
+}
+
+/// A parameter given as a single value instead of a list (`rate = 0.5`, not `[0.5]`): the
+/// sweep docs require a list, and a scalar is usually a list forgotten.
+fn scalar_parameter(table: &toml::Table, prefix: &str) -> Option<(String, toml::Value)> {
+    for (key, value) in table {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        match value {
+            toml::Value::Table(t) => {
+                if let Some(found) = scalar_parameter(t, &path) {
+                    return Some(found);
+                }
+            }
+            toml::Value::Array(_) => {}
+            other => return Some((path, other.clone())),
+        }
+    }
+    None
 }
 
 /// Turns `[set]` into dotted paths with one value each; tables nest, anything else

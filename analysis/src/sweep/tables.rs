@@ -8,6 +8,8 @@
 
 use super::plan::{Plan, RunId};
 use super::values::{numeric, text};
+use crate::destination::Temporary;
+use crate::error::io_error;
 use crate::frame::{csv_bytes, parquet_bytes};
 use crate::metrics::{Aggregate, Metric, flatten_summary};
 use anyhow::Context;
@@ -171,9 +173,9 @@ fn points_frame(
 /// `SERIES_ROW_GROUP_ROWS` rows: one row group per run made the writer's metadata grow with
 /// the number of runs; this bounds memory by one row group.
 fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
-    let tmp = out.join(format!(".series.parquet.tmp-{}", std::process::id()));
+    let (tmp, file) =
+        Temporary::new_file(out.join(format!(".series.parquet.tmp-{}", std::process::id())))?;
     let result = (|| -> anyhow::Result<()> {
-        let file = std::fs::File::create(&tmp)?;
         let mut writer: Option<BatchedWriter<std::fs::File>> = None;
         let mut pending = Some(file);
         let mut buffer: Option<DataFrame> = None;
@@ -227,13 +229,10 @@ fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
                 ParquetWriter::new(pending.take().expect("file unused")).finish(&mut empty)?;
             }
         }
-        std::fs::rename(&tmp, out.join("series.parquet"))?;
         Ok(())
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    result?;
+    tmp.commit(&out.join("series.parquet"), || Ok(()))
 }
 
 /// Writes `df` as the next row group(s), creating the writer from the first frame's schema.
@@ -256,8 +255,9 @@ fn flush(
 
 /// Writes one file by a temporary sibling and a rename, so readers never see half a table.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&tmp, bytes).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, dir.join(name))
-        .with_context(|| format!("cannot write {}", dir.join(name).display()))
+    let (tmp, mut file) =
+        Temporary::new_file(dir.join(format!(".{name}.tmp-{}", std::process::id())))?;
+    std::io::Write::write_all(&mut file, bytes).map_err(|e| io_error("write", tmp.path(), e))?;
+    drop(file);
+    tmp.commit(&dir.join(name), || Ok(()))
 }

@@ -312,3 +312,255 @@ fn unknown_policy_names_list_the_known_ones() {
         &["clearing", "first_price", "second_price"],
     );
 }
+
+/// Runs `tokenswarm run s.toml` on `text` with extra arguments; returns the output.
+fn run_text(text: &str, extra: &[&str]) -> (std::path::PathBuf, std::process::Output) {
+    let dir = temp_dir("valid");
+    std::fs::write(dir.join("s.toml"), text).unwrap();
+    let mut args = vec!["run", "s.toml", "--out", "out/run"];
+    args.extend_from_slice(extra);
+    let out = tokenswarm(&args, &dir);
+    (dir, out)
+}
+
+#[test]
+fn small_connection_limits_and_huge_numwant_run() {
+    for limit in 1..=3 {
+        let (_, out) = run_text(
+            &SMALL.replace(
+                "stop_when_done = true",
+                &format!(
+                    "stop_when_done = true\n[tracker]\nmax_connections = {limit}\nmax_initiate = 1"
+                ),
+            ),
+            &[],
+        );
+        assert!(
+            out.status.success(),
+            "max_connections = {limit}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let (_, out) = run_text(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[tracker]\nnumwant = 4294967295",
+        ),
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn intervals_that_never_end_a_run_are_refused() {
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[tracker]\nmin_announce_interval = \"0s\"",
+        ),
+        &["tracker.min_announce_interval", "longer than 0s"],
+    );
+    rejects(
+        &SMALL.replace(
+            "piece_size = \"256 KiB\"",
+            "piece_size = \"256 KiB\"\npublishers = { count = 50000000 }",
+        ),
+        &["torrents[0].publishers.count", "at most"],
+    );
+}
+
+#[test]
+fn absurd_work_is_refused_with_the_estimate_and_the_field() {
+    let rechoke = SMALL.replace(
+        "stop_when_done = true",
+        "stop_when_done = true\n[client.choker]\nrechoke_interval = \"1us\"\noptimistic_interval = \"3us\"\nrate_window = \"2us\"",
+    );
+    let err = rejects(
+        &rechoke,
+        &["client.choker.rechoke_interval", "events", "--force"],
+    );
+    assert!(err.contains("rechokes"), "{err}");
+    rejects(
+        &SMALL
+            .replace("\"4 MiB\"", "\"256 MiB\"")
+            .replace("\"256 KiB\"", "\"256 B\""),
+        &["torrents[0].piece_size", "--force"],
+    );
+    let faucet = with_economy("faucet = { tokens = 1.0, interval = \"1us\" }", PRICED);
+    rejects(&faucet, &["economy.faucet.interval", "--force"]);
+    let settle = with_economy("channel = { settle_interval = \"1us\" }", PRICED);
+    rejects(&settle, &["economy.channel.settle_interval"]);
+    // A million days with leechers that may be stranded (the publisher leaves).
+    rejects(
+        &SMALL
+            .replace("\"30min\"", "\"1000000d\"")
+            .replace(
+                "stop_when_done = true",
+                "stop_when_done = false\nsample_interval = \"1d\"",
+            )
+            .replace(
+                "piece_size = \"256 KiB\"",
+                "piece_size = \"256 KiB\"\npublishers = { count = 1, leave_after = \"1min\" }",
+            ),
+        &["events", "--force"],
+    );
+}
+
+#[test]
+fn field_less_kinds_and_internal_fields_refuse_unknown_keys() {
+    rejects(
+        &SMALL.replace(
+            "seeding = { kind = \"exponential\", mean = \"2min\" }",
+            "seeding = { kind = \"forever\", mean = \"1min\" }",
+        ),
+        &["torrents[0].seeding.mean", "forever", "no other fields"],
+    );
+    rejects(
+        &SMALL.replace(
+            "seeding = { kind = \"exponential\", mean = \"2min\" }",
+            "seeding = { kind = \"leave_at_once\", x = 1 }",
+        ),
+        &["torrents[0].seeding.x"],
+    );
+    rejects(
+        &with_economy(
+            "",
+            "pricing = { kind = \"fixed\", tokens_per_mib = 0.1 }\nbidding = { kind = \"none\", budget_share = 1.0 }",
+        ),
+        &["economy.strategies[0].bidding.budget_share"],
+    );
+    rejects(
+        &SMALL.replace(
+            "arrivals = { kind = \"flash_crowd\", count = 20, window = \"1min\" }",
+            "arrivals = { kind = \"trace\", file = \"t.csv\", times = [\"99s\"] }",
+        ),
+        &["torrents[0].arrivals.times", "unknown field"],
+    );
+    // `--set` of a kind keeps no field of the old kind silently.
+    let dir = temp_dir("setkind");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    let out = tokenswarm(
+        &[
+            "run",
+            "s.toml",
+            "--set",
+            "torrents[0].seeding.kind=forever",
+            "--out",
+            "o",
+        ],
+        &dir,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("torrents[0].seeding.mean"));
+}
+
+#[test]
+fn errors_inside_kinds_name_the_full_field_in_the_users_terms() {
+    let err = rejects(
+        &SMALL.replace("window = \"1min\"", "window = \"1 m\""),
+        &["field `torrents[0].arrivals.window`", "duration unit"],
+    );
+    assert!(!err.contains("in `window`"), "{err}");
+    let err = rejects(
+        &SMALL.replace("count = 20", "count = \"x\""),
+        &["field `torrents[0].arrivals.count`", "whole number"],
+    );
+    for rust in ["u32", "unit variant", "struct ", "a map", "a sequence"] {
+        assert!(!err.contains(rust), "speaks Rust ({rust}): {err}");
+    }
+    rejects(
+        &with_economy(
+            "",
+            &PRICED.replace(
+                "kind = \"fixed\", tokens = 10.0",
+                "kind = \"lognormal\", median = \"x\"",
+            ),
+        ),
+        &[
+            "economy.strategies[0].bidding.value_of_time_per_hour.median",
+            "a number",
+        ],
+    );
+    // A 10 MB value is not echoed whole.
+    let huge = "9".repeat(10_000_000);
+    let err = rejects(
+        &SMALL.replace("\"4 MiB\"", &format!("\"{huge} MiB\"")),
+        &["torrents[0].size"],
+    );
+    assert!(err.len() < 500, "{} characters", err.len());
+}
+
+#[test]
+fn arrivals_after_the_horizon_do_not_count_against_the_cap() {
+    let (_, out) = run_text(
+        &SMALL.replace("\"30min\"", "\"10min\"").replace(
+            "arrivals = { kind = \"flash_crowd\", count = 20, window = \"1min\" }",
+            "arrivals = { kind = \"poisson\", rate_per_s = 0.05, until = \"1000000d\" }",
+        ),
+        &[],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn trace_files_refuse_decimal_commas_and_huge_files_and_accept_a_bom() {
+    let (dir, _) = trace_scenario("time_s\n0\n1,5\n");
+    let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("row 3") && err.contains("1.5"), "{err}");
+    let (dir, _) = trace_scenario("\u{feff}time_s\n0\n2\n");
+    let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // /dev/zero has no line breaks: refused at once instead of read whole.
+    let (dir, text) = trace_scenario("0\n");
+    std::fs::write(dir.join("s.toml"), text.replace("joins.csv", "/dev/zero")).unwrap();
+    let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("/dev/zero") && err.contains("longer than"),
+        "{err}"
+    );
+    // A byte-order mark in a scenario file is not part of its first key.
+    let (_, out) = run_text(&format!("\u{feff}{SMALL}"), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn command_line_mistakes_are_one_line() {
+    let dir = temp_dir("cli");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    for args in [
+        vec!["run", "s.toml", "--seed", "abc"],
+        vec!["run", "s.toml", "--seed", "-1"],
+        vec!["run", "s.toml", "--set", "novalue"],
+        vec!["sweep", "s.toml", "--threads", "many"],
+        vec!["run", "s.toml", "--threads", "2"],
+    ] {
+        let out = tokenswarm(&args, &dir);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(
+            err.starts_with("error: ") && !err.contains("Usage"),
+            "{err}"
+        );
+    }
+}

@@ -67,3 +67,58 @@ fn bless_then_check_passes_and_drift_fails() {
         "{blessed}"
     );
 }
+
+#[test]
+fn baselines_refuse_non_finite_values_and_bless_keeps_ignored_tolerances() {
+    let dir = temp_dir("check-values");
+    std::fs::create_dir_all(dir.join("reg")).unwrap();
+    std::fs::write(dir.join("reg/small.toml"), SMALL).unwrap();
+    assert!(
+        tokenswarm(&["check", "reg", "--bless"], &dir)
+            .status
+            .success()
+    );
+    let baseline = std::fs::read_to_string(dir.join("reg/small.baseline.toml")).unwrap();
+    let key = "[metrics.\"torrents.file.download_time_s.mean\"]\nvalue = ";
+    let at = baseline.find(key).unwrap() + key.len();
+    let end = at + baseline[at..].find('\n').unwrap();
+    for bad in ["inf", "nan", "-inf"] {
+        let text = format!("{}{bad}{}", &baseline[..at], &baseline[end..]);
+        std::fs::write(dir.join("reg/small.baseline.toml"), text).unwrap();
+        let o = tokenswarm(&["check", "reg"], &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "value = {bad}: {err}");
+        assert!(
+            err.contains("torrents.file.download_time_s.mean") && err.contains("finite"),
+            "{err}"
+        );
+    }
+    // Ignoring a metric keeps its table (and hand-set tolerance) through a bless.
+    let ignored = baseline
+        .replace(
+            "ignore = [\"events_processed\"]",
+            "ignore = [\"events_processed\", \"torrents.file.download_time_s.mean\"]",
+        )
+        .replacen(
+            &format!("{}\nrel = 0.02", &baseline[at - "value = ".len()..end]),
+            &format!("{}\nrel = 0.3", &baseline[at - "value = ".len()..end]),
+            1,
+        );
+    assert!(ignored.contains("rel = 0.3"), "{ignored}");
+    std::fs::write(dir.join("reg/small.baseline.toml"), &ignored).unwrap();
+    assert!(
+        tokenswarm(&["check", "reg", "--bless"], &dir)
+            .status
+            .success()
+    );
+    let blessed = std::fs::read_to_string(dir.join("reg/small.baseline.toml")).unwrap();
+    assert!(
+        blessed.contains(key) && blessed.contains("rel = 0.3"),
+        "{blessed}"
+    );
+    // A syntax error names its line.
+    std::fs::write(dir.join("reg/small.baseline.toml"), "seeds = [1, 2\n").unwrap();
+    let o = tokenswarm(&["check", "reg"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("line 1"));
+}

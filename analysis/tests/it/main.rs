@@ -3,8 +3,10 @@
 
 mod bad_input;
 mod checks;
+mod mutations;
 mod plots;
 mod runs;
+mod safety;
 mod sweeps;
 
 use std::path::{Path, PathBuf};

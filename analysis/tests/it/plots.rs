@@ -123,3 +123,29 @@ fn sweep_plots_draw_each_metric_against_a_parameter() {
         assert!(err.contains(want), "{err}");
     }
 }
+
+#[test]
+fn damaged_tables_and_flags_that_do_not_apply_are_input_errors() {
+    let dir = setup("plot-damaged", SWEEP);
+    let o = tokenswarm(&["run", "s.toml", "--out", "r"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = tokenswarm(&["plot", "r", "--metric", "x"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("sweep directories only"));
+    let series = std::fs::read_to_string(dir.join("r/series.csv")).unwrap();
+    for (damaged, expect) in [
+        (series[..series.len() / 2].to_string(), "truncated"),
+        (series.replacen("\n0.0,", "\nzero,", 1), "not numbers"),
+        (series.replacen("\n0.0,", "\n0.0,,", 1), "cells"),
+    ] {
+        std::fs::write(dir.join("r/series.csv"), &damaged).unwrap();
+        let o = tokenswarm(&["plot", "r"], &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{expect}: {err}");
+        assert!(err.contains("series.csv") && err.contains(expect), "{err}");
+        assert!(
+            !dir.join("r/plots").exists(),
+            "nothing drawn from a damaged table"
+        );
+    }
+}

@@ -110,7 +110,7 @@ fn resume_skips_finished_runs_and_a_failed_run_does_not_stop_the_others() {
     for r in ["p0001-r00", "p0003-r01"] {
         std::fs::remove_dir_all(dir.join("part/runs").join(r)).unwrap();
     }
-    std::fs::create_dir_all(dir.join("part/runs/.p0001-r00.partial-1")).unwrap();
+    std::fs::create_dir_all(dir.join("part/runs/.p0001-r00.partial-4194304999")).unwrap();
     std::fs::remove_file(dir.join("part/runs.csv")).unwrap();
     let kept = std::fs::read(dir.join("part/runs/p0000-r00/manifest.json")).unwrap();
     let o = tokenswarm(&["sweep", "sweep.toml", "--out", "part"], &dir);
@@ -121,7 +121,7 @@ fn resume_skips_finished_runs_and_a_failed_run_does_not_stop_the_others() {
     );
     let err = ok(&["sweep", "sweep.toml", "--resume", "--out", "part"], &dir);
     assert!(err.contains("(6 done before, 0 failed)"), "{err}");
-    assert!(!dir.join("part/runs/.p0001-r00.partial-1").exists());
+    assert!(!dir.join("part/runs/.p0001-r00.partial-4194304999").exists());
     assert_eq!(
         kept,
         std::fs::read(dir.join("part/runs/p0000-r00/manifest.json")).unwrap(),
@@ -299,4 +299,35 @@ fn zip_sweeps_pair_values_and_take_an_inline_base() {
     );
     let summary = std::fs::read_to_string(dir.join("z/runs/p0001-r00/summary.json")).unwrap();
     assert!(summary.contains("\"arrivals\": 15"), "{summary}");
+}
+
+#[test]
+fn absurd_sweeps_are_refused_before_anything_is_allocated_or_written() {
+    rejects(
+        &SWEEP.replace("replicates = 2", "replicates = 1000000000"),
+        &["runs", "replicates", "--force"],
+    );
+    rejects(
+        &SWEEP.replace("kind = \"grid\"", "kind = \"random\"\nsamples = 1000000000"),
+        &["points", "at most"],
+    );
+    rejects(
+        &SWEEP.replace("[\"1min\", \"4min\"]", "\"1min\""),
+        &["parameters.\"torrents[0].seeding.mean\"", "list", "[set]"],
+    );
+    rejects(
+        &SWEEP.replace("[\"1min\", \"4min\"]", "[\"1min\", \"4min\""),
+        &["TOML syntax error at line", "column"],
+    );
+}
+
+#[test]
+fn threads_are_capped_at_the_runs_to_do() {
+    let dir = setup("sweep-threads", SWEEP);
+    let err = ok(
+        &["sweep", "sweep.toml", "--out", "out", "--threads", "100000"],
+        &dir,
+    );
+    assert!(err.contains("using 8 threads, not 100000"), "{err}");
+    assert!(err.contains("on 8 threads"), "{err}");
 }

@@ -4,6 +4,7 @@
 //! Token amounts in scenario files are decimal numbers of tokens (`2.5`); the engine keeps
 //! them as integer micro-tokens (1 token = 1,000,000 µT), see [`crate::economy::tokens`].
 
+use super::tagged::tagged_enum;
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -93,10 +94,10 @@ pub enum FeeSink {
     Treasury,
 }
 
+tagged_enum! {
 /// A distribution of token amounts (per host draws: endowments, reserves, values of time).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum TokenDist {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TokenDist as "a token distribution" {
     Fixed {
         tokens: f64,
     },
@@ -113,6 +114,7 @@ pub enum TokenDist {
         median: f64,
         sigma: f64,
     },
+}
 }
 
 /// Periodic minting ("faucet").
@@ -196,10 +198,10 @@ fn zero_reserve() -> TokenDist {
     TokenDist::Fixed { tokens: 0.0 }
 }
 
+tagged_enum! {
 /// Seller pricing policies (see `economy::pricing`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PricingConfig {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum PricingConfig as "a pricing policy" {
     /// Price per Mbit proportional to the delivered rate: `tokens_per_mbit_per_100kbps`
     /// tokens per Mbit for every 100 kbit/s (1 ⇒ 50 Mbit at 500 kbit/s costs 250 tokens).
     RateQuote { tokens_per_mbit_per_100kbps: f64 },
@@ -225,6 +227,7 @@ pub enum PricingConfig {
         max_per_mib: f64,
     },
 }
+}
 
 fn default_step() -> f64 {
     0.2
@@ -245,10 +248,10 @@ pub enum ScarcityMeasure {
     PieceRarity,
 }
 
+tagged_enum! {
 /// Buyer bidding policies (see `economy::bidding`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum BiddingConfig {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum BiddingConfig as "a bidding policy" {
     /// Never bids: barter only.
     None,
     /// Bids `tokens_per_mib` while its budget lasts.
@@ -266,6 +269,7 @@ pub enum BiddingConfig {
         #[serde(default = "one")]
         budget_share: f64,
     },
+}
 }
 
 impl EconomyConfig {

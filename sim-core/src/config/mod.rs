@@ -7,9 +7,11 @@
 mod client;
 mod economy;
 mod population;
+pub mod tagged;
 mod torrent;
 mod validate;
 mod validate_economy;
+mod workload;
 
 pub use client::{
     ChokerConfig, ChokerParams, ClientConfig, ClientProfile, OptimisticRule, PickerConfig,
@@ -21,7 +23,10 @@ pub use economy::{
 };
 pub use population::{BandwidthClass, PopulationConfig};
 pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};
-pub use validate::{ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES};
+pub use validate::{
+    ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES, validate_file_name,
+};
+pub use workload::{WorkEstimate, WorkTerm};
 
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};

@@ -1,6 +1,7 @@
 //! One torrent of the catalog: its content, its publishers, its arrivals and its peers'
 //! seeding behaviour.
 
+use super::tagged::tagged_enum;
 use crate::units::{Bytes, BytesPerSec, Duration};
 use serde::{Deserialize, Serialize};
 
@@ -81,10 +82,10 @@ impl Default for PublisherConfig {
     }
 }
 
+tagged_enum! {
 /// Arrival process of a torrent's leechers. Times are relative to the torrent's release.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ArrivalConfig {
+#[derive(Clone, Debug, PartialEq)]
+pub enum ArrivalConfig as "an arrival process" {
     /// `count` arrivals spread uniformly over `[0, window]` (all at once when `window` is 0).
     FlashCrowd {
         count: u32,
@@ -105,15 +106,16 @@ pub enum ArrivalConfig {
     Trace {
         file: String,
         /// Filled in by the loader from `file`; not written in scenario files.
-        #[serde(default, skip_serializing)]
+        #[serde(default, skip_serializing, skip_deserializing)]
         times: Vec<Duration>,
     },
 }
+}
 
+tagged_enum! {
 /// Seeding time after completion.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum SeedingTime {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum SeedingTime as "a seeding time" {
     /// Leave as soon as the download completes.
     LeaveAtOnce,
     /// Seed for exactly `time`.
@@ -135,6 +137,7 @@ pub enum SeedingTime {
         #[serde(default = "default_earnings_window")]
         window: Duration,
     },
+}
 }
 
 fn default_earnings_window() -> Duration {

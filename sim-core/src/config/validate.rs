@@ -55,15 +55,71 @@ pub const MAX_SAMPLES: u64 = 1_000_000;
 /// Most expected arrivals per torrent (each is a peer with per-piece state).
 pub const MAX_ARRIVALS: u32 = 10_000_000;
 
-/// Expected number of arrivals of a process over `horizon_s` seconds.
-fn expected_arrivals(a: &ArrivalConfig, horizon_s: f64) -> f64 {
+/// Most publishers per torrent (each is a peer holding every piece).
+pub const MAX_PUBLISHERS: u32 = 100_000;
+
+/// Expected number of arrivals of a process within the first `window_s` seconds after the
+/// torrent's release (the part of the horizon it has): arrivals after the horizon never
+/// happen and are not counted.
+pub fn expected_arrivals(a: &ArrivalConfig, window_s: f64) -> f64 {
+    let window_s = window_s.max(0.0);
     match a {
-        ArrivalConfig::FlashCrowd { count, .. } => f64::from(*count),
-        ArrivalConfig::Poisson { rate_per_s, until } => {
-            rate_per_s * until.map_or(horizon_s, |u| u.as_secs_f64())
+        ArrivalConfig::FlashCrowd { count, window } => {
+            let w = window.as_secs_f64();
+            if w <= window_s {
+                f64::from(*count)
+            } else {
+                f64::from(*count) * window_s / w
+            }
         }
-        ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => lambda0_per_s * tau.as_secs_f64(),
-        ArrivalConfig::Trace { times, .. } => times.len() as f64,
+        ArrivalConfig::Poisson { rate_per_s, until } => {
+            rate_per_s * until.map_or(window_s, |u| u.as_secs_f64().min(window_s))
+        }
+        ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => {
+            let tau_s = tau.as_secs_f64();
+            lambda0_per_s * tau_s * -(-window_s / tau_s).exp_m1()
+        }
+        ArrivalConfig::Trace { times, .. } => {
+            times.iter().filter(|t| t.as_secs_f64() <= window_s).count() as f64
+        }
+    }
+}
+
+/// Checks that a name can be a directory name: one plain path component.
+pub fn validate_file_name(field: &str, name: &str) -> Result<(), ConfigError> {
+    let problem = if name.trim().is_empty() {
+        Some("must not be empty")
+    } else if name == "." || name == ".." {
+        Some("must not be `.` or `..`")
+    } else if name.starts_with('.') {
+        Some("must not start with `.` (hidden and temporary directories do)")
+    } else if name.contains(['/', '\\']) {
+        Some("must be a single name, without `/` or `\\`")
+    } else if name.chars().any(|c| c.is_control()) {
+        Some("must not contain control characters")
+    } else if name.len() > 200 {
+        Some("must be at most 200 bytes long")
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(err(
+            field,
+            format!(
+                "\"{}\" {p}: it names the output directory (outputs/<name>); use letters, digits, `-` and `_`",
+                shorten(name)
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// At most 40 characters of `s` (with an ellipsis if cut), for echoing a value in a message.
+pub fn shorten(s: &str) -> String {
+    if s.chars().count() <= 40 {
+        s.escape_debug().to_string()
+    } else {
+        format!("{}…", s.chars().take(40).collect::<String>().escape_debug())
     }
 }
 
@@ -73,9 +129,7 @@ pub const MAX_PIECES: u32 = 1 << 20;
 impl Scenario {
     /// Checks every value; the first problem found is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.name.trim().is_empty() {
-            return Err(err("name", "must not be empty"));
-        }
+        validate_file_name("name", &self.name)?;
         positive_duration("horizon".into(), self.horizon)?;
         positive_duration("sample_interval".into(), self.sample_interval)?;
         let samples = self.horizon.0.as_micros() / self.sample_interval.0.as_micros();
@@ -106,6 +160,10 @@ impl Scenario {
             return Err(err("tracker.max_initiate", "must be at least 1"));
         }
         positive_duration("tracker.announce_interval".into(), t.announce_interval)?;
+        positive_duration(
+            "tracker.min_announce_interval".into(),
+            t.min_announce_interval,
+        )?;
         let share = self.population.multi_torrent_share;
         if !(0.0..=1.0).contains(&share) {
             return Err(err(
@@ -141,6 +199,12 @@ impl Scenario {
                 ));
             }
             let p = &tor.publishers;
+            if p.count > MAX_PUBLISHERS {
+                return Err(err(
+                    f("publishers.count"),
+                    format!("must be at most {MAX_PUBLISHERS}, got {}", p.count),
+                ));
+            }
             if p.count > 0 && (p.upload.0 == 0 || p.download.0 == 0) {
                 return Err(err(
                     f("publishers.upload"),
@@ -148,12 +212,19 @@ impl Scenario {
                 ));
             }
             validate_arrivals(&f("arrivals"), &tor.arrivals)?;
-            let expected = expected_arrivals(&tor.arrivals, self.horizon.as_secs_f64());
-            if expected > MAX_ARRIVALS as f64 {
+            let window_s = self.horizon.as_secs_f64() - tor.release.as_secs_f64();
+            let expected = expected_arrivals(&tor.arrivals, window_s);
+            // A flash crowd draws all its join times up front, even those past the horizon.
+            let listed = match &tor.arrivals {
+                ArrivalConfig::FlashCrowd { count, .. } => f64::from(*count),
+                _ => 0.0,
+            };
+            if expected.max(listed) > MAX_ARRIVALS as f64 {
                 return Err(err(
                     f("arrivals"),
                     format!(
-                        "expects about {expected:.0} arrivals; at most {MAX_ARRIVALS} per torrent are allowed"
+                        "expects about {:.0} arrivals; at most {MAX_ARRIVALS} per torrent are allowed",
+                        expected.max(listed)
                     ),
                 ));
             }

@@ -212,7 +212,9 @@ impl Sim {
         let tracker = self.scenario.tracker;
         let t = self.peers[peer.index()].torrent;
         let members = &self.torrents[t.index()].members;
-        let mut reply: Vec<PeerId> = Vec::with_capacity(tracker.numwant as usize);
+        // A reply never holds more than the other members, whatever `numwant` says.
+        let mut reply: Vec<PeerId> =
+            Vec::with_capacity((tracker.numwant as usize).min(members.len()));
         if members.len() <= tracker.numwant as usize + 1 {
             reply.extend(members.iter().copied().filter(|&m| m != peer));
         } else {
@@ -501,7 +503,8 @@ pub(super) fn remove_unchoked(unchoked: &mut Vec<PeerId>, remote: PeerId) {
 /// most `max_connections`): 80 links would otherwise reserve room for 128.
 fn push_link(links: &mut Vec<Link>, link: Link, max: usize) {
     if links.len() == links.capacity() {
-        let want = (2 * links.len()).clamp(4, max.max(links.len() + 1));
+        // At least 4 entries, at most `max` (any `max` ≥ 1, also below 4).
+        let want = (2 * links.len()).max(4).min(max.max(links.len() + 1));
         links.reserve_exact(want - links.len());
     }
     links.push(link);

@@ -1,0 +1,275 @@
+//! Where results go, and the promise never to lose a user's files: a directory is replaced
+//! only if it is empty or a tokenswarm run; `.`, `..` and every ancestor of the working
+//! directory are refused; results are written to a temporary sibling (`.NAME.partial-PID`)
+//! renamed into place when complete; temporaries are removed on failure, on SIGINT/SIGTERM
+//! (exit 130/143), and by a later command if the process that made them is dead.
+//!
+//! Invariant: the only paths this crate deletes are (a) temporaries it registered here, (b)
+//! temporaries of dead processes named after the directory being written, (c) a directory
+//! that [`check_replaceable`] accepted, and (d) charts `plot` drew itself.
+
+use crate::error::{InputError, io_error};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Mutex;
+
+/// Temporaries being written by this process; removed if a signal ends it.
+static TEMPORARIES: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn registry() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves the list intact; keep using it.
+    TEMPORARIES.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Removes a file or a directory tree, whichever `path` is; absent is fine.
+fn remove_any(path: &Path) {
+    // A writer may add a file while a tree is being removed; try again.
+    for _ in 0..20 {
+        let result = if path.is_dir() {
+            std::fs::remove_dir_all(path)
+        } else {
+            std::fs::remove_file(path)
+        };
+        if result.is_ok() || !path.exists() {
+            return;
+        }
+    }
+}
+
+/// Installs the SIGINT/SIGTERM handler: remove this process's temporaries, then exit with
+/// 128 + the signal (130, 143). Without it, an interrupted write leaves `.partial` debris.
+pub fn install_signal_cleanup() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            // Holding the lock until exit stops every writer at its next registration or
+            // rename, so nothing is renamed into place half-written.
+            let list = registry();
+            for path in list.iter() {
+                remove_any(path);
+            }
+            std::process::exit(128 + signal);
+        }
+    });
+}
+
+/// A temporary file or directory registered for cleanup; removed when dropped unless
+/// [`Temporary::commit`] renamed it into place.
+#[derive(Debug)]
+pub struct Temporary {
+    path: PathBuf,
+    live: bool,
+}
+
+impl Temporary {
+    /// Creates the directory `path` (removing a leftover of the same name first) and
+    /// registers it, both under the cleanup lock: a signal either comes before (and the
+    /// directory is never made) or after (and it is removed).
+    pub fn new_dir(path: PathBuf) -> anyhow::Result<Temporary> {
+        let mut list = registry();
+        if path.exists() {
+            remove_any(&path);
+        }
+        std::fs::create_dir_all(&path).map_err(|e| io_error("create", &path, e))?;
+        list.push(path.clone());
+        Ok(Temporary { path, live: true })
+    }
+
+    /// Creates the file `path` and registers it, under the cleanup lock (see [`new_dir`]).
+    ///
+    /// [`new_dir`]: Temporary::new_dir
+    pub fn new_file(path: PathBuf) -> anyhow::Result<(Temporary, std::fs::File)> {
+        let mut list = registry();
+        let file = std::fs::File::create(&path).map_err(|e| io_error("create", &path, e))?;
+        list.push(path.clone());
+        Ok((Temporary { path, live: true }, file))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Renames the temporary to `target` after `prepare` (which may remove the old target),
+    /// both under the cleanup lock, so a signal never interrupts between them.
+    pub fn commit(
+        mut self,
+        target: &Path,
+        prepare: impl FnOnce() -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut list = registry();
+        prepare()?;
+        std::fs::rename(&self.path, target)
+            .map_err(|e| io_error("move results into", target, e))?;
+        list.retain(|p| p != &self.path);
+        self.live = false;
+        Ok(())
+    }
+}
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if self.live {
+            remove_any(&self.path);
+            registry().retain(|p| p != &self.path);
+        }
+    }
+}
+
+/// The temporary sibling of `dir` for this process: `PARENT/.NAME.partial-PID`.
+pub fn partial_of(dir: &Path) -> PathBuf {
+    let (parent, name) = parent_and_name(dir);
+    parent.join(format!(".{name}.partial-{}", std::process::id()))
+}
+
+fn parent_and_name(dir: &Path) -> (PathBuf, String) {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "run".into());
+    (parent, name)
+}
+
+/// Whether process `pid` is alive; `None` when this system cannot tell (no `/proc`).
+fn alive(pid: u32) -> Option<bool> {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return None;
+    }
+    Some(proc.join(pid.to_string()).exists())
+}
+
+/// Removes `.PREFIX.partial-PID` and `.PREFIX.tmp-PID` entries of `parent` whose process is
+/// dead (an earlier command killed before it could clean up). `prefix = None` matches every
+/// name. Entries of live processes (another command writing now) are left alone.
+pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let Some(rest) = name.strip_prefix('.') else {
+            continue;
+        };
+        let Some((stem, pid)) = rest
+            .rsplit_once(".partial-")
+            .or_else(|| rest.rsplit_once(".tmp-"))
+        else {
+            continue;
+        };
+        if prefix.is_some_and(|p| p != stem) {
+            continue;
+        }
+        let Ok(pid) = pid.parse::<u32>() else {
+            continue;
+        };
+        if pid != std::process::id() && alive(pid) == Some(false) {
+            remove_any(&e.path());
+        }
+    }
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` resolved
+/// lexically (the path may not exist yet).
+fn absolute(path: &Path) -> PathBuf {
+    let joined = std::env::current_dir()
+        .map(|cwd| cwd.join(path))
+        .unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Whether `dir` may be replaced by results of `kind` ("run"): it does not exist, or is an
+/// empty directory, or holds a tokenswarm run (a `manifest.json` naming
+/// `tokenswarm_version`). The working directory and its ancestors are never replaceable.
+/// `flag` names where the path came from in messages (`--out`, `name`).
+pub fn check_replaceable(dir: &Path, flag: &str) -> Result<(), InputError> {
+    let shown = dir.display().to_string();
+    let target = std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir));
+    if let Ok(cwd) = std::env::current_dir().and_then(std::fs::canonicalize)
+        && cwd.starts_with(&target)
+    {
+        return Err(InputError::new(
+            dir,
+            format!(
+                "{flag} {shown} is the working directory or one of its parents; results go to a directory of their own (for example outputs/NAME)"
+            ),
+        ));
+    }
+    if !dir.exists() && std::fs::symlink_metadata(dir).is_err() {
+        return Ok(());
+    }
+    if !dir.is_dir() {
+        return Err(InputError::new(
+            dir,
+            format!("{flag} {shown} is a file, not a directory; choose another {flag}"),
+        ));
+    }
+    let empty = std::fs::read_dir(dir)
+        .map(|mut entries| entries.next().is_none())
+        .unwrap_or(false);
+    if empty || is_run_dir(dir) {
+        return Ok(());
+    }
+    Err(InputError::new(
+        dir,
+        format!(
+            "{flag} {shown} holds files that are not a tokenswarm run (no tokenswarm manifest.json); it is left untouched: choose another {flag} or empty it"
+        ),
+    ))
+}
+
+/// Whether `dir` holds a tokenswarm run: its `manifest.json` names `tokenswarm_version`.
+pub fn is_run_dir(dir: &Path) -> bool {
+    std::fs::read_to_string(dir.join("manifest.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("tokenswarm_version").is_some_and(|x| x.is_string()))
+}
+
+/// Writes `files` into a temporary sibling of `dir`, then renames it to `dir`, replacing a
+/// previous run there (only if [`check_replaceable`] accepts it, checked again just before).
+/// Stale temporaries of dead processes for the same `dir` are removed first.
+pub fn write_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(
+    dir: &Path,
+    files: &[(N, C)],
+) -> Result<(), crate::run::CommandError> {
+    let (parent, name) = parent_and_name(dir);
+    std::fs::create_dir_all(&parent).map_err(|e| io_error("create", &parent, e))?;
+    remove_stale_partials(&parent, Some(&name));
+    let tmp = Temporary::new_dir(partial_of(dir))?;
+    for (file, content) in files {
+        let path = tmp.path().join(file);
+        std::fs::write(&path, content).map_err(|e| io_error("write", &path, e))?;
+    }
+    let mut refused = None;
+    tmp.commit(dir, || {
+        if let Err(e) = check_replaceable(dir, "--out") {
+            refused = Some(e);
+            anyhow::bail!("refused");
+        }
+        if dir.exists() {
+            std::fs::remove_dir_all(dir).map_err(|e| io_error("replace", dir, e))?;
+        }
+        Ok(())
+    })
+    .map_err(|e| match refused.take() {
+        Some(input) => crate::run::CommandError::Input(input),
+        None => crate::run::CommandError::Other(e),
+    })
+}
