@@ -3,7 +3,6 @@
 //! Invariant: samples are appended in time order, one row per (time, torrent, metric).
 
 use crate::config::Scenario;
-use crate::swarm::TorrentState;
 use crate::time::SimTime;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -53,6 +52,16 @@ pub const ECONOMY_SERIES_METRICS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What a sample reads of one torrent's swarm.
+#[derive(Clone, Copy, Debug)]
+pub struct SwarmCounts<'a> {
+    pub seeds: u32,
+    pub leechers: u32,
+    /// Copies of each piece among online peers.
+    pub copies: &'a [u32],
+    pub pieces_without_copy: u32,
+}
+
 /// Collects time-series samples during a run.
 #[derive(Debug)]
 pub struct Recorder {
@@ -70,12 +79,12 @@ impl Recorder {
         }
     }
 
-    /// Appends one sample of every torrent. Cost O(total pieces).
-    pub(crate) fn sample(&mut self, now: SimTime, torrents: &[TorrentState]) {
+    /// Appends one sample of every torrent (in scenario order). Cost O(total pieces).
+    pub fn sample<'a>(&mut self, now: SimTime, torrents: impl Iterator<Item = SwarmCounts<'a>>) {
         self.last = Some(now);
         let time_s = now.as_secs_f64();
         for (name, t) in self.names.iter().zip(torrents) {
-            let copies = &t.copies;
+            let copies = t.copies;
             let min = copies.iter().copied().min().unwrap_or(0);
             let above = copies.iter().filter(|&&c| c > min).count();
             let distributed = min as f64 + above as f64 / copies.len().max(1) as f64;
@@ -98,7 +107,7 @@ impl Recorder {
     }
 
     /// Appends one run-wide value (torrent column `*`), e.g. an economic metric.
-    pub(crate) fn push_global(&mut self, now: SimTime, metric: Cow<'static, str>, value: f64) {
+    pub fn push_global(&mut self, now: SimTime, metric: Cow<'static, str>, value: f64) {
         self.rows.push(SeriesRow {
             time_s: now.as_secs_f64(),
             torrent: "*".to_string(),

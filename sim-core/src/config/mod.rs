@@ -26,6 +26,7 @@ pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, Torr
 pub use validate::{
     ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES, validate_file_name,
 };
+pub use validate_economy::MAX_TOKENS;
 pub use workload::{WorkEstimate, WorkTerm};
 
 use crate::units::Duration;

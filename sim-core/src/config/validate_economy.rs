@@ -5,7 +5,10 @@ use super::validate::{ConfigError, err};
 use super::{
     BiddingConfig, EconomyConfig, PricingConfig, Scenario, SeedingTime, StrategyConfig, TokenDist,
 };
-use crate::economy::tokens::MAX_TOKENS;
+
+/// Largest token amount a scenario may name (1e12 tokens = 1e18 µT, far below `u64::MAX`, so
+/// sums of a few thousand such amounts are computed in `u128`).
+pub const MAX_TOKENS: f64 = 1e12;
 
 /// A token amount: finite, non-negative and below the ledger's limit.
 pub(super) fn token_amount(field: String, x: f64) -> Result<(), ConfigError> {

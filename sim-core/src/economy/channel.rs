@@ -8,7 +8,7 @@
 //!
 //! Invariant: `released + settling + pending <= escrow balance`, so a claim can always be paid.
 
-use crate::ids::PeerId;
+use crate::ids::{HostId, PeerId};
 use crate::time::SimTime;
 
 /// Where a channel is in its life.
@@ -26,6 +26,9 @@ pub enum ChannelState {
 pub struct Channel {
     pub buyer: PeerId,
     pub seller: PeerId,
+    /// The hosts whose accounts pay into and are paid out of the escrow.
+    pub buyer_host: HostId,
+    pub seller_host: HostId,
     pub state: ChannelState,
     /// When the opening transaction is confirmed.
     pub usable_at: SimTime,
@@ -40,10 +43,16 @@ pub struct Channel {
 }
 
 impl Channel {
-    pub fn new(buyer: PeerId, seller: PeerId, usable_at: SimTime) -> Self {
+    pub fn new(
+        (buyer, buyer_host): (PeerId, HostId),
+        (seller, seller_host): (PeerId, HostId),
+        usable_at: SimTime,
+    ) -> Self {
         Channel {
             buyer,
             seller,
+            buyer_host,
+            seller_host,
             state: ChannelState::Open,
             usable_at,
             pending: 0,
@@ -127,7 +136,7 @@ mod tests {
     }
 
     fn channel() -> Channel {
-        Channel::new(PeerId(1), PeerId(2), at(5))
+        Channel::new((PeerId(1), HostId(1)), (PeerId(2), HostId(2)), at(5))
     }
 
     #[test]

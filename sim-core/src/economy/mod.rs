@@ -1,22 +1,33 @@
 //! The token economy: ledger, payment channels, seller pricing, buyer bidding and the paid-slot
-//! auction, plus the per-host and per-peer economic state the engine keeps when a scenario has
-//! an `[economy]` section.
+//! auction, plus the per-host and per-peer economic state of a run whose scenario has an
+//! `[economy]` section.
 //!
-//! The engine (`swarm::trade`) calls into this state at a handful of points: host and peer
-//! creation, each seller's rechoke (auction), each paid transfer's start (commit), delivery
-//! (release) and failure (refund), connection close (channel close), and its own periodic
-//! events (batch settlement, faucet, economic seeding checks).
+//! [`Economy`] keeps its state private. The engine calls it at a handful of points through
+//! its bridge (`swarm::economy_bridge`): host and peer creation, each seller's rechoke
+//! (`ask`, `bid`, `clear_auction`, `set_award`, `open_channel`), each paid transfer's start
+//! (`commit_piece`) and end (`settle_piece`), connection close (`close_channels`), and its
+//! own periodic events (`begin_settlements`, `payout`, `faucet`, economic seeding). Each call
+//! takes ids and amounts and returns an outcome the engine applies; nothing here reads the
+//! engine's state or schedules its events.
 //!
 //! Invariants: token conservation ([`ledger::Ledger::check`]); every channel's promises fit in
-//! its escrow ([`channel::Channel::check`]); a direction holds a commitment only while it
-//! carries a transfer, and an award only while unchoked.
+//! its escrow ([`channel::Channel::check`]); buyers' pending amounts equal the channels'
+//! commitments; a direction holds a commitment only while it carries a transfer, and an award
+//! only while unchoked (checked with the engine's state by `Sim::check_invariants`).
 
 pub mod auction;
 pub mod bidding;
 pub mod channel;
 pub mod ledger;
+mod market;
 pub mod pricing;
+mod seeding;
+mod settlement;
+pub mod summary;
 pub mod tokens;
+
+pub use market::{BidInputs, CommitOutcome};
+pub use seeding::SeedVerdict;
 
 use crate::config::{EconomyConfig, FeeSink};
 use crate::ids::{ChannelId, ConnId, HostId, PeerId};
@@ -31,52 +42,52 @@ use tokens::from_tokens;
 
 /// Economic state of one host.
 #[derive(Debug, Default)]
-pub struct HostEcon {
+struct HostEcon {
     /// Index into `EconomyConfig::strategies`; `None` = does not speak the token extension.
-    pub strategy: Option<usize>,
+    strategy: Option<usize>,
     /// µT minted to it (endowment and faucet).
-    pub minted: u64,
+    minted: u64,
     /// Lowest price per MiB it sells at, µT.
-    pub reserve_per_mib: u64,
+    reserve_per_mib: u64,
 }
 
 /// Economic state of one peer (a host in one torrent).
 #[derive(Debug, Default)]
-pub struct PeerEcon {
-    pub pricing: Option<Box<dyn Pricing>>,
-    pub bidding: Option<BidPolicy>,
+struct PeerEcon {
+    pricing: Option<Box<dyn Pricing>>,
+    bidding: Option<BidPolicy>,
     /// Regular slots it sells.
-    pub paid_slots: u32,
+    paid_slots: u32,
     /// µT it may spend in this torrent.
-    pub budget: u64,
+    budget: u64,
     /// µT paid for delivered pieces.
-    pub spent: u64,
+    spent: u64,
     /// µT committed to transfers in progress.
-    pub pending: u64,
+    pending: u64,
     /// µT earned by delivered pieces (claims, whether settled yet or not).
-    pub earned: u64,
+    earned: u64,
     /// Part of `earned` earned after completing (while seeding).
-    pub earned_seeding: u64,
+    earned_seeding: u64,
     /// Pieces it bought / sold.
-    pub pieces_bought: u64,
-    pub pieces_sold: u64,
+    pieces_bought: u64,
+    pieces_sold: u64,
     /// Economic seeding: cost of staying (µT per hour), earnings at the last check and when
     /// that was, and when it leaves regardless.
-    pub cost_per_hour: u64,
-    pub earned_at_check: u64,
-    pub last_check: SimTime,
-    pub seeding_deadline: SimTime,
-    pub check_window: SimDuration,
+    cost_per_hour: u64,
+    earned_at_check: u64,
+    last_check: SimTime,
+    seeding_deadline: SimTime,
+    check_window: SimDuration,
 }
 
 impl PeerEcon {
     /// µT of its budget not yet spent or promised.
-    pub fn budget_left(&self) -> u64 {
+    fn budget_left(&self) -> u64 {
         self.budget.saturating_sub(self.spent + self.pending)
     }
 }
 
-/// Trade state of one connection direction (indexed like `Conn::dirs`).
+/// Trade state of one connection direction (indexed like the engine's connection directions).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct DirTrade {
     /// The downloader won a paid slot of the uploader at the last auction.
@@ -89,40 +100,47 @@ pub struct DirTrade {
     pub commit_per_mib: u64,
 }
 
+impl DirTrade {
+    /// Whether the direction holds a paid slot or a commitment (the engine's paid flag).
+    pub fn paid(&self) -> bool {
+        self.award.is_some() || self.commit > 0
+    }
+}
+
 /// Running totals for the report and the time series.
 #[derive(Debug, Default)]
-pub struct TradeStats {
-    pub paid_pieces: u64,
-    pub paid_bytes: u64,
+struct TradeStats {
+    paid_pieces: u64,
+    paid_bytes: u64,
     /// µT released for delivered pieces.
-    pub volume: u128,
-    pub fees: u128,
-    pub channels_opened: u64,
+    volume: u128,
+    fees: u128,
+    channels_opened: u64,
     /// Price per MiB (µT) of every paid piece, in delivery order.
-    pub prices: Vec<u64>,
+    prices: Vec<u64>,
     /// Since the last time-series sample: µT and MiB-weighted price sums.
-    pub interval_volume: u128,
-    pub interval_bytes: u128,
+    interval_volume: u128,
+    interval_bytes: u128,
     /// Sum of supply over samples and their count (for velocity).
-    pub supply_samples: u128,
-    pub samples: u64,
+    supply_samples: u128,
+    samples: u64,
 }
 
 /// The economy of one run.
 #[derive(Debug)]
 pub struct Economy {
-    pub config: EconomyConfig,
+    config: EconomyConfig,
     /// Channel fee and deposit, µT.
-    pub fee: u64,
-    pub deposit: u64,
-    pub ledger: Ledger,
-    pub channels: Vec<Channel>,
-    pub hosts: Vec<HostEcon>,
-    pub peers: Vec<PeerEcon>,
+    fee: u64,
+    deposit: u64,
+    ledger: Ledger,
+    channels: Vec<Channel>,
+    hosts: Vec<HostEcon>,
+    peers: Vec<PeerEcon>,
     dirs: Vec<[DirTrade; 2]>,
-    pub stats: TradeStats,
+    stats: TradeStats,
     /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
-    pub auction_rng: SimRng,
+    auction_rng: SimRng,
     seed: u64,
 }
 
@@ -143,14 +161,98 @@ impl Economy {
         }
     }
 
+    pub fn config(&self) -> &EconomyConfig {
+        &self.config
+    }
+
+    /// The ledger (balances and journal), read-only.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
     /// The random stream of `host`'s economic attributes.
-    pub fn host_rng(&self, host: HostId) -> SimRng {
+    fn host_rng(&self, host: HostId) -> SimRng {
         substream(self.seed, Stream::Economy as u64, host.0 as u64)
     }
 
     /// The random stream of `peer`'s economic attributes.
-    pub fn peer_rng(&self, peer: PeerId) -> SimRng {
+    fn peer_rng(&self, peer: PeerId) -> SimRng {
         substream(self.seed, Stream::EconomyPeers as u64, peer.0 as u64)
+    }
+
+    /// A new host: whether it speaks the token extension (drawn with probability
+    /// `participation` of its class, `class = None` for publishers), with which strategy, its
+    /// endowment (minted) and reserve price. Host ids are dense.
+    pub fn add_host(&mut self, now: SimTime, host: HostId, class: Option<&str>) {
+        use rand::RngExt;
+        let mut rng = self.host_rng(host);
+        let cfg = &self.config;
+        let participates = match class {
+            Some(c) => {
+                let share = cfg.participation_of(c);
+                rng.random::<f64>() < share
+            }
+            None => cfg.publishers_participate,
+        };
+        let strategy = if !participates {
+            None
+        } else if class.is_none() {
+            let name = cfg.publisher_strategy.as_ref();
+            Some(
+                name.and_then(|n| cfg.strategies.iter().position(|s| &s.name == n))
+                    .unwrap_or(0),
+            )
+        } else {
+            let u: f64 = rng.random();
+            Some(crate::rng::pick_by_share(
+                u,
+                cfg.strategies.iter().map(|s| s.share),
+            ))
+        };
+        self.ledger.open_host(host);
+        let mut h = HostEcon {
+            strategy,
+            ..HostEcon::default()
+        };
+        if let Some(s) = strategy {
+            let endowment = tokens::draw(&self.config.endowment, &mut rng);
+            h.reserve_per_mib = tokens::draw(&self.config.strategies[s].reserve_per_mib, &mut rng);
+            h.minted = self
+                .ledger
+                .mint(now, Account::Host(host), endowment, Reason::Endowment);
+        }
+        debug_assert_eq!(self.hosts.len(), host.index(), "host ids are dense");
+        self.hosts.push(h);
+    }
+
+    /// A new peer of `host`: its pricing and bidding policies and its budget for this
+    /// torrent (a share of the host's balance now). Peer ids are dense.
+    pub fn add_peer(&mut self, peer: PeerId, host: HostId) {
+        let mut pe = PeerEcon::default();
+        if let Some(s) = self.hosts[host.index()].strategy {
+            let strategy = self.config.strategies[s].clone();
+            pe.pricing = Some(pricing::pricing_for(&strategy.pricing));
+            let mut rng = self.peer_rng(peer);
+            pe.bidding = Some(bidding::bidding_for(&strategy.bidding, &mut rng));
+            pe.paid_slots = strategy.paid_slots;
+            let balance = self.ledger.balance(Account::Host(host));
+            pe.budget = (balance as f64 * bidding::budget_share(&strategy.bidding)).floor() as u64;
+        }
+        debug_assert_eq!(self.peers.len(), peer.index(), "peer ids are dense");
+        self.peers.push(pe);
+    }
+
+    /// Whether `host` speaks the token extension.
+    pub fn participates(&self, host: HostId) -> bool {
+        self.hosts[host.index()].strategy.is_some()
+    }
+
+    /// Strategy name of `host`, or `barter` for hosts without the token extension.
+    pub fn strategy_name(&self, host: HostId) -> String {
+        match self.hosts[host.index()].strategy {
+            Some(s) => self.config.strategies[s].name.clone(),
+            None => "barter".to_string(),
+        }
     }
 
     /// Trade state of direction `side` of `c` (default when never traded).
@@ -161,35 +263,7 @@ impl Economy {
             .unwrap_or_default()
     }
 
-    /// Prefetches the trade state of direction `side` of `c` (a hint).
-    #[inline]
-    pub fn warm_dir(&self, c: ConnId, side: usize) {
-        if let Some(d) = self.dirs.get(c.index()) {
-            crate::prefetch::prefetch_write(&d[side]);
-        }
-    }
-
-    /// Prefetches what a bid reads of `peer`'s economic state: its policy and budget (a
-    /// hint; the record spans more than one cache line).
-    #[inline]
-    pub fn warm_bidder(&self, peer: PeerId) {
-        if let Some(p) = self.peers.get(peer.index()) {
-            crate::prefetch::prefetch(&p.bidding);
-            crate::prefetch::prefetch(&p.budget);
-            crate::prefetch::prefetch(&p.spent);
-            crate::prefetch::prefetch(&p.pending);
-        }
-    }
-
-    /// Prefetches channel `id` (a hint).
-    #[inline]
-    pub fn warm_channel(&self, id: ChannelId) {
-        if let Some(ch) = self.channels.get(id.index()) {
-            crate::prefetch::prefetch_write(ch);
-        }
-    }
-
-    pub fn dir_mut(&mut self, c: ConnId, side: usize) -> &mut DirTrade {
+    fn dir_mut(&mut self, c: ConnId, side: usize) -> &mut DirTrade {
         if self.dirs.len() <= c.index() {
             self.dirs.resize(c.index() + 1, Default::default());
         }
@@ -197,7 +271,7 @@ impl Economy {
     }
 
     /// Pays an on-chain fee of up to `fee` µT from `from`; returns what was paid.
-    pub fn pay_fee(&mut self, now: SimTime, from: Account, fee: u64) -> u64 {
+    fn pay_fee(&mut self, now: SimTime, from: Account, fee: u64) -> u64 {
         let fee = fee.min(self.ledger.balance(from));
         let paid = match self.config.fees_to {
             FeeSink::Burn => self.ledger.burn(now, from, fee, Reason::Fee),
@@ -211,7 +285,13 @@ impl Economy {
         fee
     }
 
-    /// Every economic invariant (see the module docs). Cost O(accounts + channels + conns).
+    /// The O(1) conservation check: running totals agree (debug builds, every event).
+    pub fn totals_balance(&self) -> bool {
+        self.ledger.totals_balance()
+    }
+
+    /// Every economic invariant of the economy's own state (see the module docs). Cost
+    /// O(accounts + channels + peers).
     pub fn check(&self) -> Result<(), String> {
         self.ledger.check()?;
         for (i, ch) in self.channels.iter().enumerate() {
@@ -226,5 +306,49 @@ impl Economy {
             ));
         }
         Ok(())
+    }
+
+    /// Tokens earned, tokens spent, pieces bought and sold by `peer` (for the peers table).
+    pub fn peer_trade(&self, peer: PeerId) -> (u64, u64, u64, u64) {
+        let p = &self.peers[peer.index()];
+        (p.earned, p.spent, p.pieces_bought, p.pieces_sold)
+    }
+}
+
+/// Cache hints for the engine's prefetch pipeline: what a paid transfer and a bid read. They
+/// change nothing but timing (see `swarm::warm`).
+impl Economy {
+    /// Prefetches the trade state of direction `side` of `c`.
+    #[inline]
+    pub fn warm_dir(&self, c: ConnId, side: usize) {
+        if let Some(d) = self.dirs.get(c.index()) {
+            crate::prefetch::prefetch_write(&d[side]);
+        }
+    }
+
+    /// Prefetches what a bid reads of `peer`'s economic state: its policy and budget (the
+    /// record spans more than one cache line).
+    #[inline]
+    pub fn warm_bidder(&self, peer: PeerId) {
+        if let Some(p) = self.peers.get(peer.index()) {
+            crate::prefetch::prefetch(&p.bidding);
+            crate::prefetch::prefetch(&p.budget);
+            crate::prefetch::prefetch(&p.spent);
+            crate::prefetch::prefetch(&p.pending);
+        }
+    }
+
+    /// Prefetches channel `id`.
+    #[inline]
+    pub fn warm_channel(&self, id: ChannelId) {
+        if let Some(ch) = self.channels.get(id.index()) {
+            crate::prefetch::prefetch_write(ch);
+        }
+    }
+
+    /// Prefetches `account`'s balance.
+    #[inline]
+    pub fn warm_account(&self, account: Account) {
+        self.ledger.warm(account);
     }
 }

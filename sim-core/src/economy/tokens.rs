@@ -11,9 +11,8 @@ use rand_distr::{Distribution, Exp, LogNormal};
 /// Micro-tokens per token.
 pub const MICRO_PER_TOKEN: u64 = 1_000_000;
 
-/// Largest token amount a scenario may name (1e12 tokens = 1e18 µT, far below `u64::MAX`, so
-/// sums of a few thousand such amounts are computed in `u128`).
-pub const MAX_TOKENS: f64 = 1e12;
+/// Largest token amount a scenario may name (see [`crate::config::MAX_TOKENS`]).
+pub use crate::config::MAX_TOKENS;
 
 /// Bytes in a MiB, the unit of prices.
 pub const MIB: u64 = 1 << 20;

@@ -1,47 +1,21 @@
 //! What a run reports: the summary (golden-comparable, no wall-clock figures) and the tables
-//! of peers, torrents and the time series.
+//! of peers, torrents and the time series, built from the plain record of the run
+//! ([`RunRecord`]) and each layer's own summary and tables (the economy's).
 //!
-//! Invariant: a report is a pure function of the scenario and seed.
+//! Invariant: a report is a pure function of the scenario and seed. **It does not know the
+//! engine**: nothing here imports `swarm`.
 
-pub mod economy;
+pub use crate::economy::summary as economy;
+pub use crate::stats::Stats;
 
 use crate::config::Scenario;
 use crate::economy::Economy;
 use crate::economy::tokens::to_tokens;
-use crate::metrics::{Recorder, SeriesRow};
-use crate::swarm::{Host, LeaveReason, Peer, TorrentState};
+use crate::ids::PeerId;
+use crate::metrics::SeriesRow;
+use crate::record::{LeaveReason, RunRecord, class_name};
 use crate::time::SimTime;
 use serde::Serialize;
-
-/// Mean and nearest-rank percentiles of a sample; `None` fields when the sample is empty.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Stats {
-    pub count: usize,
-    pub mean: Option<f64>,
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p99: Option<f64>,
-}
-
-impl Stats {
-    /// Summarises `values` (any order). Percentile `q` is the nearest-rank value
-    /// `sorted[ceil(q·n) − 1]`. Cost O(n log n).
-    pub fn of(mut values: Vec<f64>) -> Stats {
-        if values.is_empty() {
-            return Stats::default();
-        }
-        values.sort_by(f64::total_cmp);
-        let n = values.len();
-        let rank = |q: f64| values[((q * n as f64).ceil() as usize).clamp(1, n) - 1];
-        Stats {
-            count: n,
-            mean: Some(values.iter().sum::<f64>() / n as f64),
-            p50: Some(rank(0.5)),
-            p90: Some(rank(0.9)),
-            p99: Some(rank(0.99)),
-        }
-    }
-}
 
 /// Per-torrent results.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -113,13 +87,6 @@ pub struct PeerRow {
     pub pieces_sold: u64,
 }
 
-/// Class name of a host (`publisher` for publishers).
-pub(crate) fn class_name(scenario: &Scenario, host: &Host) -> String {
-    host.class.map_or("publisher".to_string(), |c| {
-        scenario.classes[c.index()].name.clone()
-    })
-}
-
 /// Everything a run produces.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Report {
@@ -131,19 +98,15 @@ pub struct Report {
 }
 
 impl Report {
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) fn build(
+    /// The report of a finished run: its record, time series and economy (if any).
+    pub fn build(
         scenario: &Scenario,
-        end: SimTime,
-        events_processed: u64,
-        piece_transfers: u64,
-        peers: &[Peer],
-        hosts: &[Host],
-        torrents: &[TorrentState],
-        recorder: Recorder,
+        record: &RunRecord,
+        series: Vec<SeriesRow>,
         econ: Option<&Economy>,
     ) -> Report {
         let secs = |t: SimTime| t.as_secs_f64();
+        let (peers, hosts, torrents) = (&record.peers, &record.hosts, &record.torrents);
         let rows: Vec<PeerRow> = peers
             .iter()
             .enumerate()
@@ -153,6 +116,8 @@ impl Report {
                     (false, Some(c), Some(l)) => Some(secs(l) - secs(c)),
                     _ => None,
                 };
+                let (earned, spent, bought, sold) =
+                    econ.map_or((0, 0, 0, 0), |e| e.peer_trade(PeerId(i as u32)));
                 PeerRow {
                     peer: i as u32,
                     host: p.host.0,
@@ -161,13 +126,7 @@ impl Report {
                     joined_s: secs(p.joined_at),
                     completed_s: p.completed_at.map(secs),
                     left_s: p.left_at.map(secs),
-                    leave_reason: match p.leave_reason {
-                        Some(LeaveReason::SeedingOver) => "seeding_over",
-                        Some(LeaveReason::Abort) => "abort",
-                        Some(LeaveReason::PublisherOff) => "publisher_off",
-                        Some(LeaveReason::Unprofitable) => "unprofitable",
-                        None => "",
-                    },
+                    leave_reason: p.leave_reason.map_or("", LeaveReason::name),
                     download_time_s: if p.publisher {
                         None
                     } else {
@@ -177,12 +136,11 @@ impl Report {
                     bytes_downloaded: p.bytes_downloaded,
                     bytes_uploaded: p.bytes_uploaded,
                     bytes_wasted: p.bytes_wasted,
-                    strategy: econ
-                        .map_or("barter".to_string(), |e| economy::strategy_name(e, p.host)),
-                    tokens_earned: econ.map_or(0.0, |e| to_tokens(e.peers[i].earned)),
-                    tokens_spent: econ.map_or(0.0, |e| to_tokens(e.peers[i].spent)),
-                    pieces_bought: econ.map_or(0, |e| e.peers[i].pieces_bought),
-                    pieces_sold: econ.map_or(0, |e| e.peers[i].pieces_sold),
+                    strategy: econ.map_or("barter".to_string(), |e| e.strategy_name(p.host)),
+                    tokens_earned: to_tokens(earned),
+                    tokens_spent: to_tokens(spent),
+                    pieces_bought: bought,
+                    pieces_sold: sold,
                 }
             })
             .collect();
@@ -226,7 +184,7 @@ impl Report {
                 }
             })
             .collect();
-        let economy = econ.map(|e| economy::build(scenario, e, hosts, peers, piece_transfers));
+        let economy = econ.map(|e| economy::build(scenario, e, record));
         let (economy_summary, economy_tables) = match economy {
             Some((s, t)) => (Some(s), Some(t)),
             None => (None, None),
@@ -235,34 +193,17 @@ impl Report {
             summary: Summary {
                 scenario: scenario.name.clone(),
                 seed: scenario.seed,
-                events_processed,
-                piece_transfers,
-                sim_time_s: secs(end),
+                events_processed: record.events_processed,
+                piece_transfers: record.piece_transfers,
+                sim_time_s: secs(record.end),
                 hosts: hosts.len(),
                 peers: peers.len(),
                 torrents: summaries,
                 economy: economy_summary,
             },
             peers: rows,
-            series: recorder.into_rows(),
+            series,
             economy: economy_tables,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let s = Stats::of((1..=100).map(f64::from).rev().collect());
-        assert_eq!(
-            (s.count, s.mean, s.p50, s.p90, s.p99),
-            (100, Some(50.5), Some(50.0), Some(90.0), Some(99.0))
-        );
-        let one = Stats::of(vec![7.0]);
-        assert_eq!((one.p50, one.p99), (Some(7.0), Some(7.0)));
-        assert_eq!(Stats::of(vec![]).mean, None);
     }
 }

@@ -10,26 +10,30 @@
 //! goes back.
 
 mod choking;
-mod economy_events;
+mod connections;
+mod departure;
+mod economy_bridge;
 mod event;
 mod invariants;
-mod membership;
+mod join;
 mod state;
-mod trade;
+mod tracker;
 mod transfer;
 mod warm;
 
+pub use crate::record::LeaveReason;
 pub use event::Event;
-pub(crate) use state::{Host, Peer, TorrentState};
-pub use state::{LeaveReason, PeerState};
+pub use state::PeerState;
+use state::{Host, Peer, TorrentState};
 
 use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
 use crate::ids::{ConnId, HostId, PeerId, TorrentId};
-use crate::metrics::Recorder;
+use crate::metrics::{Recorder, SwarmCounts};
 use crate::queue::EventQueue;
+use crate::record::RunRecord;
 use crate::report::Report;
 use crate::rng::{SimRng, Stream, stream, substream};
 use crate::time::{SimDuration, SimTime};
@@ -76,8 +80,8 @@ pub struct Sim {
     scratch_candidates: Vec<crate::choker::Candidate>,
     /// Scratch buffers of a seller's auction (see `auction`), of its paid slots and of the
     /// choke view without the buyers (see `on_rechoke`).
-    scratch_auction: trade::AuctionScratch,
-    scratch_paid: Vec<trade::PaidSlot>,
+    scratch_auction: economy_bridge::AuctionScratch,
+    scratch_paid: Vec<economy_bridge::PaidSlot>,
     scratch_unpaid: Vec<crate::choker::Candidate>,
     /// Scratch list of connections (see `retry_idle_uploads`).
     scratch_conns: Vec<ConnId>,
@@ -210,7 +214,7 @@ impl Sim {
         #[cfg(debug_assertions)]
         if let Some(econ) = &self.econ {
             debug_assert!(
-                econ.ledger.totals_balance(),
+                econ.totals_balance(),
                 "token conservation broken at {now} after {event:?}"
             );
         }
@@ -258,8 +262,19 @@ impl Sim {
         }
     }
 
+    /// What a time-series sample reads of every torrent, in scenario order.
+    fn swarm_counts(torrents: &[TorrentState]) -> impl Iterator<Item = SwarmCounts<'_>> {
+        torrents.iter().map(|t| SwarmCounts {
+            seeds: t.seeds,
+            leechers: t.leechers,
+            copies: &t.copies,
+            pieces_without_copy: t.pieces_without_copy,
+        })
+    }
+
     fn on_sample(&mut self, now: SimTime) {
-        self.recorder.sample(now, &self.torrents);
+        self.recorder
+            .sample(now, Self::swarm_counts(&self.torrents));
         self.sample_economy(now);
         // A full check costs O(peers · neighbours · pieces); debug builds run it at doubling
         // event counts (1k, 2k, 4k, …) so long runs stay usable. The invariant tests check
@@ -308,18 +323,22 @@ impl Sim {
             }
         }
         if self.recorder.last_sample() != Some(end) {
-            self.recorder.sample(end, &self.torrents);
+            self.recorder
+                .sample(end, Self::swarm_counts(&self.torrents));
             self.sample_economy(end);
         }
+        let record = RunRecord {
+            end,
+            events_processed: self.events_processed,
+            piece_transfers: self.piece_transfers,
+            hosts: self.hosts.iter().map(Host::record).collect(),
+            peers: self.peers.iter().map(Peer::record).collect(),
+            torrents: self.torrents.iter().map(TorrentState::record).collect(),
+        };
         Report::build(
             &self.scenario,
-            end,
-            self.events_processed,
-            self.piece_transfers,
-            &self.peers,
-            &self.hosts,
-            &self.torrents,
-            self.recorder,
+            &record,
+            self.recorder.into_rows(),
             self.econ.as_ref(),
         )
     }

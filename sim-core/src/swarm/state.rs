@@ -7,7 +7,7 @@ use crate::choker::Choker;
 use crate::config::{ChokerParams, PickerConfig};
 use crate::ids::{ClassId, ConnId, FlowId, HostId, PeerId, TorrentId};
 use crate::picker::PeerPieces;
-use crate::prefetch::{prefetch, prefetch_write};
+use crate::record::{HostRecord, PeerRecord, TorrentRecord};
 use crate::time::{SimDuration, SimTime};
 
 /// A machine. Its capacities live in the bandwidth model under the same id.
@@ -21,6 +21,13 @@ pub struct Host {
     pub online_pos: Option<usize>,
 }
 
+impl Host {
+    /// The host as the report sees it.
+    pub fn record(&self) -> HostRecord {
+        HostRecord { class: self.class }
+    }
+}
+
 /// Lifecycle of a peer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PeerState {
@@ -29,18 +36,7 @@ pub enum PeerState {
     Gone,
 }
 
-/// Why a peer left its swarm.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LeaveReason {
-    /// Its seeding time after completion ran out.
-    SeedingOver,
-    /// It gave up while leeching.
-    Abort,
-    /// A publisher going offline at its scheduled time.
-    PublisherOff,
-    /// Economic seeding: its recent earnings fell short of its cost of staying.
-    Unprofitable,
-}
+pub use crate::record::LeaveReason;
 
 /// One host's membership in one torrent. Laid out in declaration order (`repr(C)`), the
 /// fields every piece transfer touches first, so that a transfer loads few of the record's
@@ -92,26 +88,24 @@ pub struct Peer {
 }
 
 impl Peer {
-    /// Prefetches the record's cache lines that a piece transfer to this peer reads first
-    /// (the hot fields lead the layout). A hint; changes nothing but timing.
-    #[inline]
-    pub fn warm(&self) {
-        prefetch_write(&self.pieces);
-        prefetch_write(&self.bytes_downloaded);
-        prefetch(&self.leeching_remotes);
-    }
-
-    /// Prefetches what a bid of this peer reads: its progress, download and join time (a
-    /// hint).
-    #[inline]
-    pub fn warm_bidder(&self) {
-        prefetch(&self.pieces);
-        prefetch(&self.bytes_downloaded);
-        prefetch(&self.joined_at);
-    }
-
     pub fn is_online(&self) -> bool {
         self.state != PeerState::Gone
+    }
+
+    /// The peer as the report sees it.
+    pub fn record(&self) -> PeerRecord {
+        PeerRecord {
+            host: self.host,
+            torrent: self.torrent,
+            publisher: self.publisher,
+            joined_at: self.joined_at,
+            completed_at: self.completed_at,
+            left_at: self.left_at,
+            leave_reason: self.leave_reason,
+            bytes_downloaded: self.bytes_downloaded,
+            bytes_uploaded: self.bytes_uploaded,
+            bytes_wasted: self.bytes_wasted,
+        }
     }
 }
 
@@ -210,13 +204,6 @@ pub fn direction_of_tag(tag: u32) -> (ConnId, usize) {
 }
 
 impl Conn {
-    /// Prefetches both cache lines of the connection (a hint).
-    #[inline]
-    pub fn warm(&self) {
-        prefetch(&self.peers);
-        prefetch(&self.dirs[1].last_data_at);
-    }
-
     /// Which side `peer` is (0 or 1). Panics if it is not an endpoint: a bug.
     #[inline]
     pub fn side_of(&self, peer: PeerId) -> usize {
@@ -253,6 +240,19 @@ pub struct TorrentState {
     pub arrivals: u32,
     /// An arrival is scheduled or the process still has arrivals to come.
     pub arrivals_pending: bool,
+}
+
+impl TorrentState {
+    /// The swarm at the end as the report sees it.
+    pub fn record(&self) -> TorrentRecord {
+        TorrentRecord {
+            num_pieces: self.num_pieces,
+            lost_at: self.lost_at,
+            seeds: self.seeds,
+            leechers: self.leechers,
+            arrivals: self.arrivals,
+        }
+    }
 }
 
 /// Longest rate window, in rechoke intervals (validated in the scenario).

@@ -9,7 +9,7 @@
 //! neighbour on every HAVE); it is computed when needed as "the uploader holds a piece the
 //! downloader lacks" with an early-exit bitfield test.
 
-use super::membership::remove_unchoked;
+use super::connections::remove_unchoked;
 use super::state::{PeerState, direction_of_tag, direction_tag};
 use super::{Event, Sim, pair_mut};
 use crate::ids::{ConnId, FlowId, PeerId};

@@ -1,6 +1,9 @@
-//! The prefetch pipeline over the coming flow completions (see [`Sim::warm_next`]): cache
-//! hints only, so nothing here changes a result.
+//! Speed tricks kept out of the model code: the prefetch pipeline over the coming flow
+//! completions (see [`Sim::warm_next`]), the records' own cache hints, and the growth policy
+//! of a peer's link list. Cache hints only and an allocation size, so nothing here changes a
+//! result (BENCHMARKS.md measures what they buy).
 
+use super::state::{Conn, Link, Peer};
 use super::{Event, Sim, state};
 use crate::ids::ConnId;
 use crate::prefetch::{prefetch, prefetch_write};
@@ -93,4 +96,45 @@ impl Sim {
             }
         }
     }
+}
+
+/// Cache hints of the engine's records: which of their lines a transfer or a bid reads first.
+impl Peer {
+    /// Prefetches the record's cache lines that a piece transfer to this peer reads first
+    /// (the hot fields lead the layout). A hint; changes nothing but timing.
+    #[inline]
+    pub fn warm(&self) {
+        prefetch_write(&self.pieces);
+        prefetch_write(&self.bytes_downloaded);
+        prefetch(&self.leeching_remotes);
+    }
+
+    /// Prefetches what a bid of this peer reads: its progress, download and join time (a
+    /// hint).
+    #[inline]
+    pub fn warm_bidder(&self) {
+        prefetch(&self.pieces);
+        prefetch(&self.bytes_downloaded);
+        prefetch(&self.joined_at);
+    }
+}
+
+impl Conn {
+    /// Prefetches both cache lines of the connection (a hint).
+    #[inline]
+    pub fn warm(&self) {
+        prefetch(&self.peers);
+        prefetch(&self.dirs[1].last_data_at);
+    }
+}
+
+/// Appends `link`, growing the list by doubling but never past `max` entries (a peer holds at
+/// most `max_connections`): 80 links would otherwise reserve room for 128.
+pub(super) fn push_link(links: &mut Vec<Link>, link: Link, max: usize) {
+    if links.len() == links.capacity() {
+        // At least 4 entries, at most `max` (any `max` ≥ 1, also below 4).
+        let want = (2 * links.len()).max(4).min(max.max(links.len() + 1));
+        links.reserve_exact(want - links.len());
+    }
+    links.push(link);
 }

@@ -5,6 +5,7 @@ mod anchors;
 mod determinism;
 mod economy;
 mod invariants;
+mod layering;
 mod swarm_life;
 
 use sim_core::config::Scenario;

@@ -1,18 +1,20 @@
-//! The economy's part of a report: the `economy` object of summary.json, the per-host
-//! balances table and the ledger journal.
+//! The economy's own part of a report: the `economy` object of summary.json, the per-host
+//! balances table, the ledger journal and the run-wide time-series values, built from the
+//! economy's state and the plain record of the run.
 //!
 //! Token figures are reported in tokens (decimal), computed from integer µT at the end.
 
-use super::{Stats, class_name};
+use super::Economy;
+use super::channel::ChannelState;
+use super::ledger::Account;
+use super::tokens::{MIB, to_tokens, to_tokens_wide};
 use crate::config::Scenario;
-use crate::economy::Economy;
-use crate::economy::channel::ChannelState;
-use crate::economy::ledger::Account;
-use crate::economy::tokens::{MIB, to_tokens, to_tokens_wide};
 use crate::ids::{ChannelId, HostId};
-use crate::swarm::{Host, Peer};
+use crate::record::{RunRecord, class_name};
+use crate::stats::Stats;
 use crate::time::SimTime;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Holdings of one group of hosts at the end.
@@ -104,17 +106,9 @@ pub struct EconomyTables {
     pub journal: Vec<JournalRow>,
 }
 
-/// Strategy name of `host`.
-pub fn strategy_name(econ: &Economy, host: HostId) -> String {
-    match econ.hosts[host.index()].strategy {
-        Some(s) => econ.config.strategies[s].name.clone(),
-        None => "barter".to_string(),
-    }
-}
-
 /// Gross holdings per host, µT: balance plus the buyer's part of each open channel's escrow
 /// and the seller's claims.
-pub fn holdings(econ: &Economy, hosts: usize, peers: &[Peer]) -> Vec<u64> {
+fn holdings(econ: &Economy, hosts: usize) -> Vec<u64> {
     let mut h: Vec<u64> = (0..hosts)
         .map(|i| econ.ledger.balance(Account::Host(HostId(i as u32))))
         .collect();
@@ -124,8 +118,8 @@ pub fn holdings(econ: &Economy, hosts: usize, peers: &[Peer]) -> Vec<u64> {
         }
         let escrow = econ.ledger.balance(Account::Escrow(ChannelId(i as u32)));
         let claims = ch.released + ch.settling;
-        h[peers[ch.buyer.index()].host.index()] += escrow - claims;
-        h[peers[ch.seller.index()].host.index()] += claims;
+        h[ch.buyer_host.index()] += escrow - claims;
+        h[ch.seller_host.index()] += claims;
     }
     h
 }
@@ -175,11 +169,11 @@ fn group(values: impl Iterator<Item = (String, u64)>) -> BTreeMap<String, Balanc
 pub fn build(
     scenario: &Scenario,
     econ: &Economy,
-    hosts: &[Host],
-    peers: &[Peer],
-    piece_transfers: u64,
+    record: &RunRecord,
 ) -> (EconomySummary, EconomyTables) {
-    let held = holdings(econ, hosts.len(), peers);
+    let (hosts, peers) = (&record.hosts, &record.peers);
+    let piece_transfers = record.piece_transfers;
+    let held = holdings(econ, hosts.len());
     let participant = |h: usize| econ.hosts[h].strategy.is_some();
     let mut earned = vec![0u64; hosts.len()];
     let mut spent = vec![0u64; hosts.len()];
@@ -193,7 +187,7 @@ pub fn build(
         .map(|(i, h)| BalanceRow {
             host: i as u32,
             class: class_name(scenario, h),
-            strategy: strategy_name(econ, HostId(i as u32)),
+            strategy: econ.strategy_name(HostId(i as u32)),
             minted_tokens: to_tokens(econ.hosts[i].minted),
             balance_end_tokens: to_tokens(econ.ledger.balance(Account::Host(HostId(i as u32)))),
             holdings_end_tokens: to_tokens(held[i]),
@@ -266,7 +260,7 @@ pub fn build(
         ),
         balances_by_strategy: group(
             part.iter()
-                .map(|&h| (strategy_name(econ, HostId(h as u32)), held[h])),
+                .map(|&h| (econ.strategy_name(HostId(h as u32)), held[h])),
         ),
         earnings_per_seeder_tokens: Stats::of(seeders),
         seeding_time_paid_s: Stats::of(paid_seeding),
@@ -291,10 +285,66 @@ pub fn build(
 }
 
 /// Mean price per MiB (tokens) of the bytes paid for since the last sample, if any.
-pub fn interval_price_per_mib(econ: &Economy) -> Option<f64> {
+fn interval_price_per_mib(econ: &Economy) -> Option<f64> {
     let s = &econ.stats;
     (s.interval_bytes > 0)
         .then(|| to_tokens_wide(s.interval_volume) * MIB as f64 / s.interval_bytes as f64)
+}
+
+impl Economy {
+    /// The run-wide time-series values of one sample (torrent column `*`), and the supply
+    /// accumulated for velocity. `online` lists the online hosts with their class names, in
+    /// host order.
+    pub fn sample<'a>(
+        &mut self,
+        hosts: usize,
+        online: impl Iterator<Item = (HostId, Cow<'a, str>)>,
+    ) -> Vec<(Cow<'static, str>, f64)> {
+        let supply = self.ledger.supply();
+        self.stats.supply_samples += supply;
+        self.stats.samples += 1;
+        let price = interval_price_per_mib(self);
+        self.stats.interval_volume = 0;
+        self.stats.interval_bytes = 0;
+        let stats = &self.stats;
+        let mut values: Vec<(Cow<'static, str>, f64)> = vec![
+            ("token_supply".into(), to_tokens_wide(supply)),
+            (
+                "escrow_tokens".into(),
+                to_tokens_wide(self.ledger.escrow_total()),
+            ),
+            (
+                "treasury_tokens".into(),
+                to_tokens(self.ledger.balance(Account::Treasury)),
+            ),
+            ("traded_volume_tokens".into(), to_tokens_wide(stats.volume)),
+            ("paid_pieces".into(), stats.paid_pieces as f64),
+        ];
+        if let Some(p) = price {
+            values.push(("price_per_mib".into(), p));
+        }
+        // Mean holdings of the online participating hosts, by class and by strategy.
+        let held = holdings(self, hosts);
+        let mut groups: BTreeMap<String, (u32, u128)> = BTreeMap::new();
+        for (host, class) in online {
+            let Some(s) = self.hosts[host.index()].strategy else {
+                continue;
+            };
+            let strategy = &self.config.strategies[s].name;
+            for key in [format!("class.{class}"), format!("strategy.{strategy}")] {
+                let g = groups.entry(key).or_default();
+                g.0 += 1;
+                g.1 += held[host.index()] as u128;
+            }
+        }
+        for (key, (n, total)) in groups {
+            values.push((
+                format!("balance_mean_tokens.{key}").into(),
+                to_tokens_wide(total) / f64::from(n),
+            ));
+        }
+        values
+    }
 }
 
 #[cfg(test)]
