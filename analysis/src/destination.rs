@@ -91,6 +91,20 @@ impl Temporary {
         &self.path
     }
 
+    /// Puts the temporary in place with `install` (given its path; it renames it), under the
+    /// cleanup lock, so a signal never interrupts the swap. On success the temporary is no
+    /// longer this process's to remove.
+    pub fn commit_by(
+        mut self,
+        install: impl FnOnce(&Path) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        let mut list = registry();
+        install(&self.path)?;
+        list.retain(|p| p != &self.path);
+        self.live = false;
+        Ok(())
+    }
+
     /// Renames the temporary to `target` after `prepare` (which may remove the old target),
     /// both under the cleanup lock, so a signal never interrupts between them.
     pub fn commit(
@@ -145,8 +159,8 @@ fn alive(pid: u32) -> Option<bool> {
     Some(proc.join(pid.to_string()).exists())
 }
 
-/// Removes `.PREFIX.partial-PID` and `.PREFIX.tmp-PID` entries of `parent` whose process is
-/// dead (an earlier command killed before it could clean up). `prefix = None` matches every
+/// Removes `.PREFIX.partial-PID`, `.PREFIX.tmp-PID` and `.PREFIX.old-PID` entries of
+/// `parent` whose process is dead (an earlier command killed before it could clean up). `prefix = None` matches every
 /// name. Entries of live processes (another command writing now) are left alone.
 pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(parent) else {
@@ -160,6 +174,7 @@ pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
         let Some((stem, pid)) = rest
             .rsplit_once(".partial-")
             .or_else(|| rest.rsplit_once(".tmp-"))
+            .or_else(|| rest.rsplit_once(".old-"))
         else {
             continue;
         };
@@ -194,10 +209,63 @@ fn absolute(path: &Path) -> PathBuf {
     out
 }
 
-/// Whether `dir` may be replaced by results of `kind` ("run"): it does not exist, or is an
-/// empty directory, or holds a tokenswarm run (a `manifest.json` naming
-/// `tokenswarm_version`). The working directory and its ancestors are never replaceable.
-/// `flag` names where the path came from in messages (`--out`, `name`).
+/// The file in a run directory listing, one per line, the files the run wrote there.
+pub const RUN_INDEX: &str = ".tokenswarm-files";
+
+/// Table and document names a run wrote before runs listed their files in [`RUN_INDEX`].
+fn written_by_an_older_run(name: &str) -> bool {
+    matches!(name, "manifest.json" | "summary.json" | "scenario.toml")
+        || name.ends_with(".csv")
+        || name.ends_with(".parquet")
+}
+
+/// The entries of run directory `dir` that tokenswarm did not write (as paths relative to
+/// `dir`, sorted): top-level files not in its [`RUN_INDEX`], directories other than `plots/`,
+/// and files in `plots/` not listed in its chart index.
+fn foreign_entries(dir: &Path) -> Vec<String> {
+    let listed: Option<Vec<String>> = std::fs::read_to_string(dir.join(RUN_INDEX))
+        .ok()
+        .map(|t| t.lines().map(str::to_string).collect());
+    let mut foreign = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return vec![".".into()];
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let name = e.file_name().to_string_lossy().to_string();
+        let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+        if name == RUN_INDEX {
+            continue;
+        }
+        if is_dir && name == "plots" {
+            let charts: Vec<String> =
+                std::fs::read_to_string(e.path().join(crate::plot::CHART_INDEX))
+                    .map(|t| t.lines().map(str::to_string).collect())
+                    .unwrap_or_default();
+            for c in std::fs::read_dir(e.path()).into_iter().flatten().flatten() {
+                let chart = c.file_name().to_string_lossy().to_string();
+                if chart != crate::plot::CHART_INDEX && !charts.contains(&chart) {
+                    foreign.push(format!("plots/{chart}"));
+                }
+            }
+            continue;
+        }
+        let ours = !is_dir
+            && match &listed {
+                Some(list) => list.contains(&name),
+                None => written_by_an_older_run(&name),
+            };
+        if !ours {
+            foreign.push(name);
+        }
+    }
+    foreign.sort();
+    foreign
+}
+
+/// Whether `dir` may be replaced by results of a run: it does not exist, or is an empty
+/// directory, or holds a tokenswarm run (a `manifest.json` naming `tokenswarm_version`) and
+/// nothing but what that run and `plot` wrote. The working directory and its ancestors are
+/// never replaceable. `flag` names where the path came from in messages (`--out`).
 pub fn check_replaceable(dir: &Path, flag: &str) -> Result<(), InputError> {
     let shown = dir.display().to_string();
     let target = std::fs::canonicalize(dir).unwrap_or_else(|_| absolute(dir));
@@ -211,8 +279,28 @@ pub fn check_replaceable(dir: &Path, flag: &str) -> Result<(), InputError> {
             ),
         ));
     }
-    if !dir.exists() && std::fs::symlink_metadata(dir).is_err() {
+    // A parent that is a file makes the path impossible; say so rather than fail to create it.
+    for ancestor in dir.ancestors().skip(1) {
+        if !ancestor.as_os_str().is_empty() && ancestor.is_file() {
+            return Err(InputError::new(
+                dir,
+                format!(
+                    "{flag} {shown}: {} is a file, so no directory can be made below it",
+                    ancestor.display()
+                ),
+            ));
+        }
+    }
+    let Ok(meta) = std::fs::symlink_metadata(dir) else {
         return Ok(());
+    };
+    if meta.file_type().is_symlink() && !dir.exists() {
+        return Err(InputError::new(
+            dir,
+            format!(
+                "{flag} {shown} is a symbolic link to nothing; remove it or choose another {flag}"
+            ),
+        ));
     }
     if !dir.is_dir() {
         return Err(InputError::new(
@@ -223,15 +311,31 @@ pub fn check_replaceable(dir: &Path, flag: &str) -> Result<(), InputError> {
     let empty = std::fs::read_dir(dir)
         .map(|mut entries| entries.next().is_none())
         .unwrap_or(false);
-    if empty || is_run_dir(dir) {
+    if empty {
         return Ok(());
     }
-    Err(InputError::new(
-        dir,
-        format!(
-            "{flag} {shown} holds files that are not a tokenswarm run (no tokenswarm manifest.json); it is left untouched: choose another {flag} or empty it"
-        ),
-    ))
+    if !is_run_dir(dir) {
+        return Err(InputError::new(
+            dir,
+            format!(
+                "{flag} {shown} holds files that are not a tokenswarm run (no tokenswarm manifest.json); it is left untouched: choose another {flag} or empty it"
+            ),
+        ));
+    }
+    let foreign = foreign_entries(dir);
+    if !foreign.is_empty() {
+        let shown_list: Vec<&str> = foreign.iter().take(3).map(String::as_str).collect();
+        return Err(InputError::new(
+            dir,
+            format!(
+                "{flag} {shown} holds an earlier run and {} file(s) tokenswarm did not write ({}{}); it is left untouched: move them away or choose another {flag}",
+                foreign.len(),
+                shown_list.join(", "),
+                if foreign.len() > 3 { ", …" } else { "" }
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether `dir` holds a tokenswarm run: its `manifest.json` names `tokenswarm_version`.
@@ -242,34 +346,74 @@ pub fn is_run_dir(dir: &Path) -> bool {
         .is_some_and(|v| v.get("tokenswarm_version").is_some_and(|x| x.is_string()))
 }
 
-/// Writes `files` into a temporary sibling of `dir`, then renames it to `dir`, replacing a
-/// previous run there (only if [`check_replaceable`] accepts it, checked again just before).
-/// Stale temporaries of dead processes for the same `dir` are removed first.
+/// Writes `files` (and a [`RUN_INDEX`] of them) into a temporary sibling of `dir`, then
+/// puts it in place of `dir`: a previous run there (only if [`check_replaceable`] accepts
+/// it, checked again just before) is first renamed aside, and removed only once the new
+/// one is in place, so a failure at any point leaves one complete run. A symbolic link at
+/// `dir` is kept: the results replace what it points to. Stale temporaries of dead processes
+/// for the same `dir` are removed first.
 pub fn write_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(
     dir: &Path,
     files: &[(N, C)],
 ) -> Result<(), crate::run::CommandError> {
-    let (parent, name) = parent_and_name(dir);
+    let is_link = std::fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink());
+    let target = if is_link {
+        std::fs::canonicalize(dir).map_err(|e| io_error("follow the link", dir, e))?
+    } else {
+        dir.to_path_buf()
+    };
+    let (parent, name) = parent_and_name(&target);
+    if let Err(e) = check_replaceable(&target, "--out") {
+        return Err(e.into());
+    }
     std::fs::create_dir_all(&parent).map_err(|e| io_error("create", &parent, e))?;
     remove_stale_partials(&parent, Some(&name));
-    let tmp = Temporary::new_dir(partial_of(dir))?;
+    let tmp = Temporary::new_dir(partial_of(&target))?;
+    let mut index: Vec<String> = Vec::with_capacity(files.len());
     for (file, content) in files {
         let path = tmp.path().join(file);
         std::fs::write(&path, content).map_err(|e| io_error("write", &path, e))?;
+        index.push(file.as_ref().to_string_lossy().to_string());
     }
+    index.sort();
+    let index_path = tmp.path().join(RUN_INDEX);
+    std::fs::write(&index_path, index.join("\n") + "\n")
+        .map_err(|e| io_error("write", &index_path, e))?;
+    let aside = parent.join(format!(".{name}.old-{}", std::process::id()));
     let mut refused = None;
-    tmp.commit(dir, || {
-        if let Err(e) = check_replaceable(dir, "--out") {
+    let mut moved_aside = false;
+    tmp.commit_by(|new| {
+        if let Err(e) = check_replaceable(&target, "--out") {
             refused = Some(e);
             anyhow::bail!("refused");
         }
-        if dir.exists() {
-            std::fs::remove_dir_all(dir).map_err(|e| io_error("replace", dir, e))?;
+        if target.exists() {
+            std::fs::rename(&target, &aside)
+                .map_err(|e| io_error("move the previous run aside from", &target, e))?;
+            moved_aside = true;
+        }
+        if let Err(e) = std::fs::rename(new, &target) {
+            if moved_aside {
+                // Put the previous run back: one complete run stays in place.
+                let _ = std::fs::rename(&aside, &target);
+                moved_aside = false;
+            }
+            return Err(io_error("move results into", &target, e));
         }
         Ok(())
     })
     .map_err(|e| match refused.take() {
         Some(input) => crate::run::CommandError::Input(input),
         None => crate::run::CommandError::Other(e),
-    })
+    })?;
+    if moved_aside {
+        remove_any(&aside);
+        if aside.exists() {
+            eprintln!(
+                "tokenswarm: the previous run was moved to {} and could not be removed",
+                aside.display()
+            );
+        }
+    }
+    Ok(())
 }

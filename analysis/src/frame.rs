@@ -29,14 +29,25 @@ pub fn read_csv(path: &std::path::Path) -> anyhow::Result<DataFrame> {
 }
 
 /// Reads a CSV file a run or a sweep wrote, refusing one that was truncated or damaged since:
-/// the text must end with a line break, every row must have the header's number of cells, and
-/// every column in `numeric` must hold only numbers (or empty cells). Errors are
+/// the text must not be empty and must end with a line break, every row must have the
+/// header's number of cells, every column in `required` must exist and every column in
+/// `numeric` must hold only numbers (or empty cells). Errors are
 /// [`InputError`](crate::error::InputError)s naming the file (exit 2), wrapped in `anyhow`.
-pub fn read_csv_strict(path: &std::path::Path, numeric: &[&str]) -> anyhow::Result<DataFrame> {
+pub fn read_csv_strict(
+    path: &std::path::Path,
+    required: &[&str],
+    numeric: &[&str],
+) -> anyhow::Result<DataFrame> {
     use crate::error::InputError;
     let bad = |m: String| anyhow::Error::new(InputError::new(path, m));
     let text =
         std::fs::read_to_string(path).map_err(|e| bad(format!("cannot read the table: {e}")))?;
+    if text.trim().is_empty() {
+        return Err(bad(
+            "the table is empty (no header); write it again with `tokenswarm run` or `sweep --resume`"
+                .into(),
+        ));
+    }
     if !text.is_empty() && !text.ends_with('\n') {
         return Err(bad(
             "the table ends in the middle of a row (truncated?); write it again with `tokenswarm run`"
@@ -71,6 +82,11 @@ pub fn read_csv_strict(path: &std::path::Path, numeric: &[&str]) -> anyhow::Resu
         )));
     }
     let df = frame_from_csv(&text).map_err(|e| bad(format!("not a readable table: {e}")))?;
+    if let Some(missing) = required.iter().find(|c| df.column(c).is_err()) {
+        return Err(bad(format!(
+            "has no column `{missing}` (damaged, or not a table tokenswarm wrote)"
+        )));
+    }
     for name in numeric {
         if let Ok(column) = df.column(name)
             && column.strict_cast(&DataType::Float64).is_err()

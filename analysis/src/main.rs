@@ -82,6 +82,9 @@ enum Command {
         /// Rewrite the baselines with the current values (keeping seeds and tolerances).
         #[arg(long)]
         bless: bool,
+        /// Run scenarios even if their estimated work passes the limits.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the resolved scenario with every default filled in.
     ShowConfig {
@@ -94,11 +97,17 @@ enum Command {
 /// A command-line mistake as one line: what is wrong and where to look, no usage block.
 fn usage_error(e: &clap::Error) -> String {
     let rendered = e.to_string();
+    // The first paragraph: the mistake and what it names (clap indents the missing
+    // arguments on the lines after the first), without the usage block.
     let first = rendered
-        .lines()
-        .find(|l| !l.trim().is_empty())
+        .trim_start()
+        .split("\n\n")
+        .next()
         .unwrap_or("invalid arguments")
-        .trim()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
         .trim_start_matches("error: ")
         .to_string();
     // Rust's integer parse errors, in the user's terms.
@@ -192,7 +201,7 @@ fn main() -> ExitCode {
                 o.plots.display()
             );
         }),
-        Command::Check { dir, bless } => check(&dir, bless).and_then(|o| {
+        Command::Check { dir, bless, force } => check(&dir, bless, force).and_then(|o| {
             if !o.blessed {
                 print!("{}", o.table());
             }

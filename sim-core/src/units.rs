@@ -59,9 +59,20 @@ fn split_number(text: &str) -> Result<(f64, &str), String> {
     if t.starts_with('-') {
         return Err(format!("\"{text}\" is negative"));
     }
-    let end = t
+    let mut end = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
         .unwrap_or(t.len());
+    // An exponent (`1.5e3`) belongs to the number when digits follow it.
+    if end > 0 && t[end..].starts_with(['e', 'E']) {
+        let exp = &t[end + 1..];
+        let sign = usize::from(exp.starts_with(['+', '-']));
+        let digits = exp[sign..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(exp.len() - sign);
+        if digits > 0 {
+            end += 1 + sign + digits;
+        }
+    }
     let (num, unit) = t.split_at(end);
     let num: String = num.chars().filter(|&c| c != '_').collect();
     let value: f64 = num
@@ -100,7 +111,15 @@ impl BytesPerSec {
                 "\"{text}\" is not a rate; write a size per second such as \"1 Mbit/s\" or \"2 MiB/s\" (size units: {SIZE_UNITS_HELP})"
             ));
         };
-        let bits = parse_bits(size, "rate")?;
+        let bits = parse_bits(size, "rate").map_err(|e| {
+            if e.contains("has no valid") {
+                format!(
+                    "\"{text}\" has no valid rate unit; allowed units: a size unit followed by /s ({SIZE_UNITS_HELP}), e.g. \"1 Mbit/s\""
+                )
+            } else {
+                e.replace(&format!("\"{size}\""), &format!("\"{text}\""))
+            }
+        })?;
         u64::try_from(bits.div_ceil(8))
             .map(BytesPerSec)
             .map_err(|_| format!("\"{text}\" is too large"))
@@ -319,6 +338,17 @@ mod tests {
                 .contains("too long")
         );
         assert!(Bytes::parse("KiB").is_err());
+        let e = BytesPerSec::parse("1 EiB/s").unwrap_err();
+        assert!(e.contains("\"1 EiB/s\"") && e.contains("/s"), "{e}");
+    }
+
+    #[test]
+    fn numbers_may_have_an_exponent() {
+        assert_eq!(Bytes::parse("1.5e3 MiB"), Ok(Bytes(1500 << 20)));
+        assert_eq!(Bytes::parse("2E2 B"), Ok(Bytes(200)));
+        assert_eq!(Duration::parse("1e3s"), Ok(Duration::from_secs(1000)));
+        assert_eq!(Duration::parse("1e-3s").map(|d| d.0.as_micros()), Ok(1000));
+        assert!(Bytes::parse("1e400 B").unwrap_err().contains("finite"));
     }
 
     #[test]

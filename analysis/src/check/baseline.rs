@@ -78,11 +78,19 @@ pub mod ordered {
             let table = toml::Table::deserialize(d)?;
             let mut out = Vec::with_capacity(table.len());
             for (k, v) in table {
-                let e = Expected::deserialize(v).map_err(|e| {
+                // The path inside the metric's table travels in the message (see
+                // `sim_core::config::tagged`), so the error names `metrics."k".rel`.
+                let e: Expected = serde_path_to_error::deserialize(v).map_err(|e| {
+                    let inner = e.path().to_string();
+                    let path = if inner.is_empty() || inner == "." {
+                        format!("\"{k}\"")
+                    } else {
+                        format!("\"{k}\".{inner}")
+                    };
                     serde::de::Error::custom(format!(
-                        "{}\"{k}\"{}{e}",
-                        sim_core::config::tagged::PATH_MARK,
-                        sim_core::config::tagged::PATH_MARK
+                        "{mark}{path}{mark}{}",
+                        e.inner().message(),
+                        mark = sim_core::config::tagged::PATH_MARK
                     ))
                 })?;
                 out.push((k, e));

@@ -144,12 +144,14 @@ fn baseline_path(scenario: &Path) -> PathBuf {
 }
 
 /// Runs the regression set in `dir` and compares (or, with `bless`, rewrites) baselines.
-pub fn check(dir: &Path, bless: bool) -> Result<CheckOutcome, CommandError> {
+/// Scenarios past the work limits are refused unless `force` (see `budget`).
+pub fn check(dir: &Path, bless: bool, force: bool) -> Result<CheckOutcome, CommandError> {
     let files = scenarios_in(dir)?;
     let mut jobs = Vec::new();
     let mut loaded = Vec::new();
     for file in &files {
         let scenario = load_scenario(file, &[])?;
+        crate::budget::check_run(&scenario, file, None, force)?;
         let base = Baseline::load(&baseline_path(file))?;
         let seeds = base
             .as_ref()
@@ -160,16 +162,34 @@ pub fn check(dir: &Path, bless: bool) -> Result<CheckOutcome, CommandError> {
         loaded.push((file.clone(), scenario, base, seeds.len()));
     }
     // Runs in parallel; results are put back in (scenario, seed) order before any sum.
-    let mut results: Vec<(usize, usize, Vec<Metric>)> = jobs
+    // A panic in the engine is this scenario's failure, reported with its seed.
+    type Done = (usize, usize, Vec<Metric>);
+    let results: Vec<Result<Done, String>> = jobs
         .par_iter()
         .map(|&(i, k, seed)| {
             let mut s = loaded[i].1.clone();
             s.seed = seed;
-            let report = Sim::new(&s).run();
+            let report =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Sim::new(&s).run()))
+                    .map_err(|p| {
+                        let what = p
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "unknown panic".into());
+                        format!(
+                            "{} with seed {seed}: the simulation panicked: {what}",
+                            loaded[i].0.display()
+                        )
+                    })?;
             let summary = serde_json::to_value(&report.summary).expect("a summary serialises");
-            (i, k, flatten_summary(&summary))
+            Ok((i, k, flatten_summary(&summary)))
         })
         .collect();
+    let mut results: Vec<Done> = results
+        .into_iter()
+        .collect::<Result<_, _>>()
+        .map_err(|e| CommandError::Other(anyhow::anyhow!(e)))?;
     results.sort_by_key(|r| (r.0, r.1));
     let mut outcome = CheckOutcome {
         rows: Vec::new(),

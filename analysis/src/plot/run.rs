@@ -42,19 +42,48 @@ fn str_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
 }
 
 fn read_series(dir: &Path) -> anyhow::Result<SeriesRows> {
-    let df = read_csv_strict(&dir.join("series.csv"), &["time_s", "value"])?;
+    let path = dir.join("series.csv");
+    let df = read_csv_strict(
+        &path,
+        &["time_s", "torrent", "metric", "value"],
+        &["time_s", "value"],
+    )?;
     let (t, tor, m, v) = (
         f64_col(&df, "time_s")?,
         str_col(&df, "torrent")?,
         str_col(&df, "metric")?,
         f64_col(&df, "value")?,
     );
+    // The last sample is taken at the end of the run: a table cut at a row boundary ends
+    // earlier.
+    let last = t
+        .iter()
+        .flatten()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
+    if let Some(end) = summary_number(dir, "sim_time_s")
+        && last < end
+    {
+        return Err(anyhow::Error::new(crate::error::InputError::new(
+            &path,
+            format!(
+                "ends at {last} s but the run ended at {end} s (summary.json): truncated or damaged table"
+            ),
+        )));
+    }
     Ok(t.into_iter()
         .zip(tor)
         .zip(m)
         .zip(v)
         .filter_map(|(((t, tor), m), v)| Some((t?, tor, m, v?)))
         .collect())
+}
+
+/// A top-level number of the run's `summary.json`, if it can be read.
+fn summary_number(dir: &Path, key: &str) -> Option<f64> {
+    let text = std::fs::read_to_string(dir.join("summary.json")).ok()?;
+    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
+    v.get(key)?.as_f64()
 }
 
 /// Torrent names in first-seen order.
@@ -130,7 +159,23 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     swarm.save(plots, "swarm")?;
     avail.save(plots, "availability")?;
 
-    let peers = read_csv_strict(&dir.join("peers.csv"), &["download_time_s"])?;
+    let peers_path = dir.join("peers.csv");
+    let peers = read_csv_strict(
+        &peers_path,
+        &["torrent", "download_time_s"],
+        &["download_time_s"],
+    )?;
+    if let Some(expected) = summary_number(dir, "peers")
+        && peers.height() as f64 != expected
+    {
+        return Err(anyhow::Error::new(crate::error::InputError::new(
+            &peers_path,
+            format!(
+                "has {} rows but summary.json counts {expected} peers (truncated or damaged table)",
+                peers.height()
+            ),
+        )));
+    }
     let (ptor, dl) = (
         str_col(&peers, "torrent")?,
         f64_col(&peers, "download_time_s")?,
@@ -217,7 +262,7 @@ fn balances(dir: &Path) -> anyhow::Result<Option<Vec<f64>>> {
         if !path.is_file() {
             continue;
         }
-        let df = read_csv_strict(&path, &["holdings_end_tokens", "balance_end_tokens"])?;
+        let df = read_csv_strict(&path, &[], &["holdings_end_tokens", "balance_end_tokens"])?;
         let Some(column) = ["holdings_end_tokens", "balance_end_tokens"]
             .into_iter()
             .find(|c| df.column(c).is_ok())

@@ -66,10 +66,13 @@ pub fn plot_sweep(
     let desc: SweepDescription =
         serde_json::from_str(&std::fs::read_to_string(&desc_path).map_err(anyhow::Error::from)?)
             .map_err(|e| InputError::new(&desc_path, format!("not a sweep description: {e}")))?;
+    let points_path = dir.join("points.csv");
     let df = read_csv_strict(
-        &dir.join("points.csv"),
-        &["mean", "sd", "ci95_low", "ci95_high"],
+        &points_path,
+        &["point", "metric", "mean"],
+        &["point", "mean", "sd", "ci95_low", "ci95_high"],
     )?;
+    check_complete(&df, &points_path, desc.points.len())?;
     let bad = |m: String| InputError::new(dir, m);
     let params = &desc.parameters;
     let x = req
@@ -232,6 +235,50 @@ fn str_cells(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
         .iter()
         .map(|s| s.unwrap_or_default().to_string())
         .collect())
+}
+
+/// Every point of the sweep has a row for every metric in `points.csv` (a table cut at a
+/// row boundary, or damaged, does not), but points whose runs all failed.
+fn check_complete(
+    df: &DataFrame,
+    path: &Path,
+    points: usize,
+) -> Result<(), crate::run::CommandError> {
+    let column = df
+        .column("point")
+        .and_then(|c| c.cast(&DataType::Float64))
+        .map_err(anyhow::Error::from)?;
+    let mut rows_per_point = vec![0usize; points];
+    for p in column.f64().map_err(anyhow::Error::from)?.iter() {
+        match p {
+            Some(p) if p >= 0.0 && (p as usize) < points => rows_per_point[p as usize] += 1,
+            _ => {
+                return Err(InputError::new(
+                    path,
+                    format!("names a point that sweep.json does not have ({points} points; damaged table)"),
+                )
+                .into());
+            }
+        }
+    }
+    // A point whose runs all failed has no rows (failed.csv lists them); every other point
+    // has one row per metric.
+    let failures = path.with_file_name("failed.csv").is_file();
+    let full = rows_per_point.iter().copied().max().unwrap_or(0);
+    if let Some(p) = rows_per_point
+        .iter()
+        .position(|&n| n != full && !(n == 0 && failures))
+    {
+        return Err(InputError::new(
+            path,
+            format!(
+                "point {p} has {} rows where others have {full} (truncated or damaged table); rebuild it with `tokenswarm sweep FILE --resume`",
+                rows_per_point[p]
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]

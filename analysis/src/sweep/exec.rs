@@ -56,6 +56,8 @@ pub struct SweepOutcome {
 
 /// Most worker threads, whatever `--threads` says.
 pub const MAX_THREADS: usize = 1024;
+/// Most estimated memory of the runs in progress at once (threads are lowered to fit).
+pub const MAX_SWEEP_BYTES: f64 = 16.0 * (1u64 << 30) as f64;
 
 /// Plans, runs and tabulates a sweep. Bad input fails before anything is written (exit 2);
 /// failed runs are reported and make the command exit 1 after the tables are written.
@@ -95,16 +97,30 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
     let todo = total - skipped;
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let asked = req.threads.unwrap_or(cores);
-    let threads = asked.min(MAX_THREADS).min(todo.max(1) as usize);
-    if threads < asked && req.threads.is_some() {
-        eprintln!(
-            "tokenswarm: using {threads} threads, not {asked}: {}",
-            if threads == MAX_THREADS {
-                format!("at most {MAX_THREADS}")
-            } else {
-                format!("only {todo} runs to do")
-            }
-        );
+    // Runs in parallel hold their memory at once: keep the estimated total within bounds.
+    let run_bytes = plan
+        .points
+        .iter()
+        .map(|p| p.scenario.estimate_work().bytes())
+        .fold(0.0, f64::max);
+    let by_memory = ((MAX_SWEEP_BYTES / run_bytes.max(1.0)).floor() as usize).max(1);
+    let threads = asked
+        .min(MAX_THREADS)
+        .min(todo.max(1) as usize)
+        .min(by_memory);
+    if threads < asked && (req.threads.is_some() || threads == by_memory) {
+        let why = if threads == by_memory {
+            format!(
+                "each run may need {}, and parallel runs are kept under {}",
+                crate::budget::bytes_words(run_bytes),
+                crate::budget::bytes_words(MAX_SWEEP_BYTES)
+            )
+        } else if threads == MAX_THREADS {
+            format!("at most {MAX_THREADS}")
+        } else {
+            format!("only {todo} runs to do")
+        };
+        eprintln!("tokenswarm: using {threads} threads, not {asked}: {why}");
     }
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)

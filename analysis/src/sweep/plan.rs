@@ -77,12 +77,7 @@ impl Plan {
     /// Builds and checks the plan of `spec`.
     pub fn new(spec: SweepSpec) -> Result<Plan, InputError> {
         let (base_text, base_path) = match &spec.base {
-            Base::File(p) => (
-                std::fs::read_to_string(p).map_err(|e| {
-                    InputError::new(p, format!("cannot read the base scenario: {e}"))
-                })?,
-                p.clone(),
-            ),
+            Base::File(p) => (crate::load::read_text(p, "base scenario")?, p.clone()),
             Base::Inline(t) => (t.clone(), spec.file.clone()),
         };
         let fixed: Vec<Override> = spec
@@ -106,6 +101,24 @@ impl Plan {
         scenario_from_str(&base_text, &base_path, &fixed)
             .map_err(|e| InputError::new(&spec.file, format!("[set]: {}", e.message)))?;
         let count = point_count(&spec);
+        // Every point keeps its own resolved scenario, trace join times included.
+        let trace_rows: usize = base
+            .torrents
+            .iter()
+            .map(|t| match &t.arrivals {
+                sim_core::config::ArrivalConfig::Trace { times, .. } => times.len(),
+                _ => 0,
+            })
+            .sum();
+        if trace_rows as u128 * count > MAX_TRACE_COPIES {
+            return Err(InputError::new(
+                &spec.file,
+                format!(
+                    "each of the {count} points keeps its own copy of the {trace_rows} trace join times ({:.1e} in all, at most {MAX_TRACE_COPIES:.0e}): use fewer points or a shorter trace",
+                    trace_rows as f64 * count as f64
+                ),
+            ));
+        }
         if count > MAX_POINTS as u128 {
             return Err(InputError::new(
                 &spec.file,
@@ -280,6 +293,9 @@ fn check_paths(
     }
     Ok(())
 }
+
+/// Most trace join times held over all points of a sweep (8 bytes each: 400 MB).
+pub const MAX_TRACE_COPIES: u128 = 50_000_000;
 
 /// Most points of one sweep (each holds its resolved scenario in memory while it runs).
 pub const MAX_POINTS: u32 = 100_000;

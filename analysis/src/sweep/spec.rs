@@ -10,8 +10,7 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
 /// How parameter values combine into points.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SweepKind {
     /// Cartesian product; the first parameter in the file varies slowest.
     Grid,
@@ -23,6 +22,13 @@ pub enum SweepKind {
     /// stratum, strata paired at random across parameters.
     LatinHypercube,
 }
+
+sim_core::names_enum!(SweepKind {
+    "grid" => Grid,
+    "zip" => Zip,
+    "random" => Random,
+    "latin_hypercube" => LatinHypercube,
+});
 
 impl SweepKind {
     pub fn name(self) -> &'static str {

@@ -74,9 +74,14 @@ impl Range {
                 ));
             }
         };
+        if let Range::Float(a, b) = range
+            && !(a.is_finite() && b.is_finite())
+        {
+            return Err(format!("[{low}, {high}]: both ends must be finite numbers"));
+        }
         let ordered = match range {
             Range::Integer(a, b) => a <= b,
-            Range::Float(a, b) => a.is_finite() && b.is_finite() && a <= b,
+            Range::Float(a, b) => a <= b,
             Range::Duration(a, b) | Range::Bytes(a, b) | Range::Rate(a, b) => a <= b,
         };
         if !ordered {

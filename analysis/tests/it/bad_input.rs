@@ -394,20 +394,6 @@ fn absurd_work_is_refused_with_the_estimate_and_the_field() {
     rejects(&faucet, &["economy.faucet.interval", "--force"]);
     let settle = with_economy("channel = { settle_interval = \"1us\" }", PRICED);
     rejects(&settle, &["economy.channel.settle_interval"]);
-    // A million days with leechers that may be stranded (the publisher leaves).
-    rejects(
-        &SMALL
-            .replace("\"30min\"", "\"1000000d\"")
-            .replace(
-                "stop_when_done = true",
-                "stop_when_done = false\nsample_interval = \"1d\"",
-            )
-            .replace(
-                "piece_size = \"256 KiB\"",
-                "piece_size = \"256 KiB\"\npublishers = { count = 1, leave_after = \"1min\" }",
-            ),
-        &["events", "--force"],
-    );
 }
 
 #[test]
@@ -563,4 +549,70 @@ fn command_line_mistakes_are_one_line() {
             "{err}"
         );
     }
+}
+
+#[test]
+fn review_findings_on_messages() {
+    // A number or a list where a name is expected lists the names.
+    let e = rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[client.choker]\nprofile = 3",
+        ),
+        &[
+            "client.choker.profile",
+            "\"bep3\"",
+            "\"libtorrent\"",
+            "the number 3",
+        ],
+    );
+    assert!(!e.contains("string only"), "{e}");
+    // A huge rate names the rate and stays short.
+    let e = rejects(
+        &SMALL.replace(
+            "arrivals = { kind = \"flash_crowd\", count = 20, window = \"1min\" }",
+            "arrivals = { kind = \"poisson\", rate_per_s = 1e300 }",
+        ),
+        &["torrents[0].arrivals.rate_per_s", "at most 10000000"],
+    );
+    assert!(e.len() < 200, "{e}");
+    // Exponents are numbers; a rate's unit error shows the whole rate.
+    let (_, out) = run_text(&SMALL.replace("\"4 MiB\"", "\"4e0 MiB\""), &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    rejects(
+        &SMALL.replace("\"1 Mbit/s\"", "\"1 EiB/s\""),
+        &["\"1 EiB/s\"", "followed by /s"],
+    );
+    // A missing argument is named.
+    let dir = temp_dir("noarg");
+    let out = tokenswarm(&["run"], &dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(err.contains("<FILE>") && err.lines().count() == 1, "{err}");
+}
+
+#[test]
+fn the_work_estimate_counts_announces_and_slow_publishers() {
+    rejects(
+        &SMALL.replace("\"30min\"", "\"3h\"").replace(
+            "stop_when_done = true",
+            "stop_when_done = false\n[tracker]\nannounce_interval = \"1us\"\nmin_peers = 1",
+        ),
+        &["tracker.announce_interval", "--force"],
+    );
+    // A publisher that can never send one copy before it leaves strands every leecher.
+    rejects(
+        &SMALL
+            .replace("\"30min\"", "\"100000d\"")
+            .replace("stop_when_done = true", "stop_when_done = false\nsample_interval = \"1d\"")
+            .replace(
+                "piece_size = \"256 KiB\"",
+                "piece_size = \"256 KiB\"\npublishers = { upload = \"8 bit/s\", leave_after = \"10min\" }",
+            ),
+        &["events", "--force"],
+    );
 }

@@ -122,3 +122,35 @@ fn baselines_refuse_non_finite_values_and_bless_keeps_ignored_tolerances() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("line 1"));
 }
+
+#[test]
+fn check_refuses_runaway_scenarios_and_names_baseline_fields() {
+    let dir = temp_dir("check-limits");
+    std::fs::create_dir_all(dir.join("reg")).unwrap();
+    let runaway = SMALL.replace(
+        "stop_when_done = true",
+        "stop_when_done = true\n[client.choker]\nrechoke_interval = \"1us\"\noptimistic_interval = \"3us\"\nrate_window = \"2us\"",
+    );
+    std::fs::write(dir.join("reg/small.toml"), runaway).unwrap();
+    let o = tokenswarm(&["check", "reg"], &dir);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--force"));
+    std::fs::write(dir.join("reg/small.toml"), SMALL).unwrap();
+    std::fs::write(
+        dir.join("reg/small.baseline.toml"),
+        "seeds = [1]\n[metrics.\"a\"]\nrel = \"big\"\n",
+    )
+    .unwrap();
+    let o = tokenswarm(&["check", "reg"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("metrics.\"a\".rel") && err.contains("a number"),
+        "{err}"
+    );
+}

@@ -149,3 +149,32 @@ fn damaged_tables_and_flags_that_do_not_apply_are_input_errors() {
         );
     }
 }
+
+#[test]
+fn empty_and_row_boundary_truncated_tables_are_refused() {
+    let dir = setup("plot-cut", SWEEP);
+    assert!(
+        tokenswarm(&["run", "s.toml", "--out", "r"], &dir)
+            .status
+            .success()
+    );
+    let series = std::fs::read_to_string(dir.join("r/series.csv")).unwrap();
+    let half: String = series.lines().take(20).map(|l| format!("{l}\n")).collect();
+    for (text, file, expect) in [
+        (String::new(), "series.csv", "empty"),
+        (half, "series.csv", "truncated"),
+    ] {
+        std::fs::write(dir.join("r").join(file), &text).unwrap();
+        let o = tokenswarm(&["plot", "r"], &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(file) && err.contains(expect), "{err}");
+    }
+    std::fs::write(dir.join("r/series.csv"), &series).unwrap();
+    let peers = std::fs::read_to_string(dir.join("r/peers.csv")).unwrap();
+    let fewer: String = peers.lines().take(5).map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("r/peers.csv"), fewer).unwrap();
+    let o = tokenswarm(&["plot", "r"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("peers.csv"));
+}

@@ -260,3 +260,67 @@ fn io_failures_name_the_path_and_the_operation() {
     assert!(err.contains("cannot create /proc/"), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+#[test]
+fn an_earlier_run_with_files_tokenswarm_did_not_write_is_left_alone() {
+    let dir = sandbox("extra-files");
+    assert!(
+        tokenswarm(&["run", "s.toml", "--out", "r"], &dir)
+            .status
+            .success()
+    );
+    assert!(tokenswarm(&["plot", "r"], &dir).status.success());
+    // Its own files and charts: replaced without a word, and no aside copy is left.
+    let o = tokenswarm(&["run", "s.toml", "--out", "r", "--seed", "5"], &dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(partials(&dir).is_empty(), "{:?}", partials(&dir));
+    // A user's notes or a chart of their own in it: refused, everything kept.
+    std::fs::write(dir.join("r/notes.md"), "mine").unwrap();
+    let o = tokenswarm(&["run", "s.toml", "--out", "r"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("notes.md"), "{}", stderr(&o));
+    assert!(dir.join("r/notes.md").is_file() && dir.join("r/summary.json").is_file());
+    std::fs::remove_file(dir.join("r/notes.md")).unwrap();
+    std::fs::create_dir_all(dir.join("r/plots")).unwrap();
+    std::fs::write(dir.join("r/plots/mine.svg"), "<svg/>").unwrap();
+    let o = tokenswarm(&["run", "s.toml", "--out", "r"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("plots/mine.svg"), "{}", stderr(&o));
+    assert!(dir.join("r/plots/mine.svg").is_file());
+}
+
+#[test]
+fn links_and_impossible_paths_are_handled() {
+    let dir = sandbox("links");
+    assert!(
+        tokenswarm(&["run", "s.toml", "--out", "real"], &dir)
+            .status
+            .success()
+    );
+    std::os::unix::fs::symlink("real", dir.join("link")).unwrap();
+    let o = tokenswarm(&["run", "s.toml", "--out", "link", "--seed", "7"], &dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        std::fs::symlink_metadata(dir.join("link"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link is kept"
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("real/summary.json"))
+            .unwrap()
+            .contains("\"seed\": 7")
+    );
+    std::os::unix::fs::symlink("nowhere", dir.join("dangling")).unwrap();
+    let o = tokenswarm(&["run", "s.toml", "--out", "dangling"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("symbolic link to nothing"),
+        "{}",
+        stderr(&o)
+    );
+    let o = tokenswarm(&["run", "s.toml", "--out", "s.toml/sub"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is a file"), "{}", stderr(&o));
+}

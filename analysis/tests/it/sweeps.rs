@@ -331,3 +331,15 @@ fn threads_are_capped_at_the_runs_to_do() {
     assert!(err.contains("using 8 threads, not 100000"), "{err}");
     assert!(err.contains("on 8 threads"), "{err}");
 }
+
+#[test]
+fn a_base_that_is_not_a_file_of_text_is_refused_at_once() {
+    let dir = setup(
+        "sweep-devzero",
+        &SWEEP.replace("base = \"s.toml\"", "base = \"/dev/zero\""),
+    );
+    let o = tokenswarm(&["sweep", "sweep.toml", "--out", "out"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("/dev/zero"), "{err}");
+}

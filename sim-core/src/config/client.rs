@@ -1,11 +1,12 @@
 //! Client behaviour: choking profile and overrides, piece picker, tracker and connections.
 
+use super::names::names_enum;
 use crate::time::SimDuration;
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};
 
 /// A reference client whose choking defaults a peer starts from (see REFERENCES in the docs).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ClientProfile {
     /// BEP 3 / mainline: 3 regular + 1 optimistic, rechoke 10 s, optimistic 30 s, new peers 3×.
@@ -18,8 +19,14 @@ pub enum ClientProfile {
     Transmission,
 }
 
+names_enum!(ClientProfile {
+    "bep3" => Bep3,
+    "libtorrent" => Libtorrent,
+    "transmission" => Transmission,
+});
+
 /// How the optimistic unchoke is chosen among choked interested peers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OptimisticRule {
     /// Uniformly at random, peers connected for less than `new_peer_age` weighted
@@ -30,8 +37,13 @@ pub enum OptimisticRule {
     LongestWaiting,
 }
 
+names_enum!(OptimisticRule {
+    "weighted_random" => WeightedRandom,
+    "longest_waiting" => LongestWaiting,
+});
+
 /// How a seed ranks the peers it uploads to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SeedRanking {
     /// Fastest upload rate to the peer first (mainline, Transmission).
@@ -39,6 +51,11 @@ pub enum SeedRanking {
     /// Rotate: the peers unchoked longest ago first (libtorrent's default `round_robin`).
     RoundRobin,
 }
+
+names_enum!(SeedRanking {
+    "upload_rate" => UploadRate,
+    "round_robin" => RoundRobin,
+});
 
 /// Choking knobs as written in a scenario: a profile plus optional overrides.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -170,7 +187,7 @@ impl ChokerConfig {
 }
 
 /// Piece selection policy.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PickerKind {
     /// Random first pieces, then rarest first among neighbours with random ties.
@@ -181,6 +198,12 @@ pub enum PickerKind {
     /// Lowest index first (streaming clients).
     Sequential,
 }
+
+names_enum!(PickerKind {
+    "rarest_first" => RarestFirst,
+    "random" => Random,
+    "sequential" => Sequential,
+});
 
 /// Piece picker settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! Token amounts in scenario files are decimal numbers of tokens (`2.5`); the engine keeps
 //! them as integer micro-tokens (1 token = 1,000,000 µT), see [`crate::economy::tokens`].
 
+use super::names::names_enum;
 use super::tagged::tagged_enum;
 use crate::units::Duration;
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,7 @@ fn default_strategies() -> Vec<StrategyConfig> {
 }
 
 /// How paid slots are charged once the best bids have won them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Clearing {
     /// Each winner pays its own bid.
@@ -83,8 +84,13 @@ pub enum Clearing {
     SecondPrice,
 }
 
+names_enum!(Clearing {
+    "first_price" => FirstPrice,
+    "second_price" => SecondPrice,
+});
+
 /// Destination of on-chain fees.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FeeSink {
     /// Fees are destroyed (supply shrinks).
@@ -93,6 +99,11 @@ pub enum FeeSink {
     /// Fees go to the treasury account.
     Treasury,
 }
+
+names_enum!(FeeSink {
+    "burn" => Burn,
+    "treasury" => Treasury,
+});
 
 tagged_enum! {
 /// A distribution of token amounts (per host draws: endowments, reserves, values of time).
@@ -237,7 +248,7 @@ fn default_target() -> f64 {
 }
 
 /// What "scarce" means for [`PricingConfig::Scarcity`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ScarcityMeasure {
     /// Share of the swarm that are leechers: `leechers / (seeds + leechers)` (the premium rises
@@ -247,6 +258,11 @@ pub enum ScarcityMeasure {
     /// Share of the online peers that lack the piece: `1 − copies / online`.
     PieceRarity,
 }
+
+names_enum!(ScarcityMeasure {
+    "seed_ratio" => SeedRatio,
+    "piece_rarity" => PieceRarity,
+});
 
 tagged_enum! {
 /// Buyer bidding policies (see `economy::bidding`).

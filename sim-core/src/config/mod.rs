@@ -6,6 +6,7 @@
 
 mod client;
 mod economy;
+pub mod names;
 mod population;
 pub mod tagged;
 mod torrent;

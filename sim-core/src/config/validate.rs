@@ -220,10 +220,17 @@ impl Scenario {
                 _ => 0.0,
             };
             if expected.max(listed) > MAX_ARRIVALS as f64 {
+                // Name the number that drives the count.
+                let driver = match &tor.arrivals {
+                    ArrivalConfig::FlashCrowd { .. } => "arrivals.count",
+                    ArrivalConfig::Poisson { .. } => "arrivals.rate_per_s",
+                    ArrivalConfig::ExponentialDecay { .. } => "arrivals.lambda0_per_s",
+                    ArrivalConfig::Trace { .. } => "arrivals.file",
+                };
                 return Err(err(
-                    f("arrivals"),
+                    f(driver),
                     format!(
-                        "expects about {:.0} arrivals; at most {MAX_ARRIVALS} per torrent are allowed",
+                        "expects about {:.3e} arrivals before the horizon; at most {MAX_ARRIVALS} per torrent are allowed",
                         expected.max(listed)
                     ),
                 ));

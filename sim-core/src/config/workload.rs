@@ -3,12 +3,13 @@
 //! horizon of a million days with stranded leechers) can be refused before it starts instead
 //! of running for days or aborting out of memory.
 //!
-//! The estimate is deliberately coarse and errs high: every leecher is assumed to stay until
-//! the horizon when its torrent can lose its content and leechers do not abort (they may be
-//! stranded), and every peer is assumed to re-announce at `min_announce_interval` (small
-//! swarms never reach `min_peers`). Each term names the scenario field that drives it, so a
-//! refusal can say what to change. Calibrated against the shipped scenarios
-//! (BENCHMARKS.md): within a small factor of the events they process.
+//! The estimate is deliberately coarse and errs high: leechers that arrive after the
+//! publishers leave are assumed stranded (no copy of some piece online) until the horizon
+//! unless they abort, a download never beats what the publishers can send, and every peer is
+//! assumed to announce at the shorter of `announce_interval` and `min_announce_interval`
+//! (small swarms never reach `min_peers`). Each term names the scenario field that drives it, so a
+//! refusal can say what to change. On the shipped and regression scenarios it is within
+//! 0.7–10 × the events they process (`estimated_events` in each run's manifest).
 //!
 //! Invariant: a pure function of the scenario; it never allocates in proportion to the run.
 
@@ -91,12 +92,36 @@ impl Scenario {
             .map(|c| c.download.0 as f64)
             .fold(f64::INFINITY, f64::min)
             .max(1.0);
-        let rechoke_s = std::iter::once(&self.client)
-            .chain(self.classes.iter().filter_map(|c| c.client.as_ref()))
-            .map(|c| c.choker.params().rechoke_interval.as_secs_f64())
-            .fold(f64::INFINITY, f64::min)
-            .max(1e-6);
-        let announce_s = self.tracker.min_announce_interval.as_secs_f64().max(1e-6);
+        // Each class rechokes at its own client's interval; publishers at the scenario's.
+        let rechoke_of =
+            |c: &super::ClientConfig| c.choker.params().rechoke_interval.as_secs_f64().max(1e-6);
+        let top_rechoke_s = rechoke_of(&self.client);
+        // (1 / interval weighted by class share, and the field of the fastest class).
+        let mut leecher_rechokes_per_s = 0.0;
+        let mut rechoke_field = "client.choker.rechoke_interval".to_string();
+        let mut fastest = top_rechoke_s;
+        for (k, c) in self.classes.iter().enumerate() {
+            let r = c.client.as_ref().map_or(top_rechoke_s, rechoke_of);
+            leecher_rechokes_per_s += c.share / r;
+            if c.client.is_some() && r < fastest {
+                fastest = r;
+                rechoke_field = format!("classes[{k}].client.choker.rechoke_interval");
+            }
+        }
+        // Peers with enough neighbours announce every `announce_interval`, lonely ones every
+        // `min_announce_interval`: count the shorter.
+        let (announce_s, announce_field) = {
+            let t = &self.tracker;
+            let (every, min) = (
+                t.announce_interval.as_secs_f64(),
+                t.min_announce_interval.as_secs_f64(),
+            );
+            if every < min {
+                (every.max(1e-6), "tracker.announce_interval")
+            } else {
+                (min.max(1e-6), "tracker.min_announce_interval")
+            }
+        };
         let mut online_peers = 0.0;
         for (i, t) in self.torrents.iter().enumerate() {
             let field = |name: &str| format!("torrents[{i}].{name}");
@@ -119,32 +144,51 @@ impl Scenario {
                 events: transfers * (EVENTS_PER_TRANSFER + pieces / PIECES_PER_EVENT_OF_PICKING),
                 bytes: 0.0,
             });
-            // Time online: download, then seeding; stranded leechers stay to the horizon.
+            // Time online: download (at the swarm's mean upload, the slowest download, and
+            // never faster than the publishers can send one copy), then seeding.
             let size = t.size.0 as f64;
-            let download_s = (size / mean_upload).max(size / min_download);
-            let can_die = t.publishers.count == 0 || t.publishers.leave_after.is_some();
-            let leech_s = match (&t.abort, can_die) {
-                (Some(a), _) => download_s.min(a.mean.as_secs_f64()),
-                (None, true) => window_s,
-                (None, false) => download_s,
+            let publisher_upload = publishers * t.publishers.upload.0 as f64;
+            let mut download_s = (size / mean_upload).max(size / min_download);
+            if publishers > 0.0 {
+                download_s = download_s.max(size / publisher_upload.max(1e-9));
+            }
+            // Leechers that arrive once the publishers are gone may be stranded (no copy of
+            // some piece online) until the horizon, unless they abort.
+            let gone_at_s = match (t.publishers.count, t.publishers.leave_after) {
+                (0, _) => Some(0.0),
+                (_, Some(l)) => Some(l.as_secs_f64().min(window_s)),
+                (_, None) => None,
             };
+            // If the publishers leave before they could send one copy, every leecher may be.
+            let (stranded_share, stranded_s) = match gone_at_s {
+                Some(gone) if leechers > 0.0 && size / publisher_upload.max(1e-9) > gone => {
+                    (1.0, window_s)
+                }
+                Some(gone) if leechers > 0.0 => (
+                    1.0 - expected_arrivals(&t.arrivals, gone) / leechers,
+                    window_s - gone,
+                ),
+                _ => (0.0, 0.0),
+            };
+            let abort_s = t.abort.map_or(f64::INFINITY, |a| a.mean.as_secs_f64());
+            let leech_s = (1.0 - stranded_share) * download_s.min(abort_s)
+                + stranded_share * stranded_s.min(abort_s);
             let seed_s = seeding_estimate_s(&t.seeding, window_s);
             let stay_s = (leech_s + seed_s).min(window_s);
-            let publisher_s = t
-                .publishers
-                .leave_after
-                .map_or(window_s, |l| l.as_secs_f64().min(window_s));
-            let peer_seconds = leechers * stay_s + publishers * publisher_s;
+            let publisher_s = gone_at_s.unwrap_or(window_s);
+            let leecher_seconds = leechers * stay_s;
+            let peer_seconds = leecher_seconds + publishers * publisher_s;
             online_peers += peer_seconds / horizon_s.max(1e-6);
             terms.push(WorkTerm {
                 what: "rechokes",
-                field: "client.choker.rechoke_interval".into(),
-                events: peer_seconds / rechoke_s,
+                field: rechoke_field.clone(),
+                events: leecher_seconds * leecher_rechokes_per_s
+                    + publishers * publisher_s / top_rechoke_s,
                 bytes: 0.0,
             });
             terms.push(WorkTerm {
                 what: "announces",
-                field: "tracker.min_announce_interval".into(),
+                field: announce_field.into(),
                 events: peer_seconds / announce_s,
                 bytes: 0.0,
             });
