@@ -86,5 +86,8 @@ pub fn run_files(
         files.push(("balances.csv", to_csv(&econ.balances)?));
         files.push(("journal.csv", to_csv(&econ.journal)?));
     }
+    if let Some(agents) = &report.agents {
+        files.push(("agents.csv", to_csv(agents)?));
+    }
     Ok(files)
 }

@@ -24,8 +24,31 @@ dense_id!(
     HostId
 );
 dense_id!(
-    /// A torrent (one swarm) of the scenario's catalog.
+    /// A listing: one content on one site, with its own swarm, tracker members and arrival
+    /// process (a "torrent"). Without `[[sites]]` the listings are the catalog's torrents, in
+    /// order.
     TorrentId
+);
+dense_id!(
+    /// What is shared: a `[[torrents]]` entry of the catalog (its size, pieces, publishers).
+    ContentId
+);
+dense_id!(
+    /// A site (tracker) with an audience and rules.
+    SiteId
+);
+dense_id!(
+    /// The holder of a site standing (and, later, of reputation and credit): one per host by
+    /// default; a host may take a fresh one.
+    IdentityId
+);
+dense_id!(
+    /// An IP address; hosts may share one.
+    IpId
+);
+dense_id!(
+    /// A strategic agent above the swarm.
+    AgentId
 );
 dense_id!(
     /// One host's membership in one torrent's swarm (a BitTorrent "peer"). Never reused.

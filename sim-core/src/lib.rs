@@ -29,8 +29,10 @@
 //! assert_eq!(report.summary.torrents[0].completed_downloads, 5);
 //! ```
 
+pub mod agents;
 pub mod arrivals;
 pub mod bandwidth;
+pub mod boundary;
 pub mod choker;
 pub mod config;
 pub mod economy;
@@ -43,6 +45,7 @@ pub mod queue;
 pub mod record;
 pub mod report;
 pub mod rng;
+pub mod sites;
 pub mod stats;
 pub mod swarm;
 pub mod time;

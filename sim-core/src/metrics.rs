@@ -2,7 +2,6 @@
 //!
 //! Invariant: samples are appended in time order, one row per (time, torrent, metric).
 
-use crate::config::Scenario;
 use crate::time::SimTime;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -71,12 +70,18 @@ pub struct Recorder {
 }
 
 impl Recorder {
-    pub fn new(scenario: &Scenario) -> Self {
+    /// A recorder of the listings named `names` (in id order).
+    pub fn new(names: Vec<String>) -> Self {
         Recorder {
-            names: scenario.torrents.iter().map(|t| t.name.clone()).collect(),
+            names,
             rows: Vec::new(),
             last: None,
         }
+    }
+
+    /// A listing created during the run (its rows start at the next sample).
+    pub fn add_torrent(&mut self, name: String) {
+        self.names.push(name);
     }
 
     /// Appends one sample of every torrent (in scenario order). Cost O(total pieces).

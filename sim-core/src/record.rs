@@ -5,7 +5,7 @@
 //! Invariant: indexed like the engine's entities (`peers[p]` is peer `p`), in creation order.
 
 use crate::config::Scenario;
-use crate::ids::{ClassId, HostId, TorrentId};
+use crate::ids::{AgentId, ClassId, ContentId, HostId, IdentityId, IpId, SiteId, TorrentId};
 use crate::time::SimTime;
 
 /// Why a peer left its swarm.
@@ -19,6 +19,14 @@ pub enum LeaveReason {
     PublisherOff,
     /// Economic seeding: its recent earnings fell short of its cost of staying.
     Unprofitable,
+    /// Its owner (an agent) dropped the torrent.
+    Dropped,
+    /// Its host went offline.
+    Offline,
+    /// The site banned its identity.
+    Banned,
+    /// It completed a fake copy and found out.
+    Fake,
 }
 
 impl LeaveReason {
@@ -29,6 +37,10 @@ impl LeaveReason {
             LeaveReason::Abort => "abort",
             LeaveReason::PublisherOff => "publisher_off",
             LeaveReason::Unprofitable => "unprofitable",
+            LeaveReason::Dropped => "dropped",
+            LeaveReason::Offline => "offline",
+            LeaveReason::Banned => "banned",
+            LeaveReason::Fake => "fake",
         }
     }
 }
@@ -36,8 +48,21 @@ impl LeaveReason {
 /// One host.
 #[derive(Clone, Debug, PartialEq)]
 pub struct HostRecord {
-    /// Bandwidth class; `None` for publishers.
+    /// Bandwidth class; `None` for publishers and agents' hosts.
     pub class: Option<ClassId>,
+    pub ip: IpId,
+    /// Its identity at the end.
+    pub identity: IdentityId,
+    /// The agent that owns it, and that agent's kind.
+    pub owner: Option<(AgentId, &'static str)>,
+}
+
+/// One identity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IdentityRecord {
+    pub host: HostId,
+    pub ip: IpId,
+    pub created_at: SimTime,
 }
 
 /// One peer: a host in one torrent.
@@ -45,6 +70,8 @@ pub struct HostRecord {
 pub struct PeerRecord {
     pub host: HostId,
     pub torrent: TorrentId,
+    /// The identity it joined under.
+    pub identity: IdentityId,
     pub publisher: bool,
     pub joined_at: SimTime,
     pub completed_at: Option<SimTime>,
@@ -55,12 +82,23 @@ pub struct PeerRecord {
     pub bytes_wasted: u64,
 }
 
-/// One torrent's swarm at the end.
+/// One listing's swarm at the end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TorrentRecord {
+    /// Its name in tables: the content's name, with `@site` when the scenario has sites.
+    pub name: String,
+    pub content: ContentId,
+    pub site: SiteId,
+    /// When it appeared (release, or a command); `None` if never.
+    pub listed_at: Option<SimTime>,
+    pub fake: bool,
+    /// Leechers that completed it and found it fake.
+    pub fake_downloads: u32,
     pub num_pieces: u32,
     /// First time after release at which some piece had no copy online.
     pub lost_at: Option<SimTime>,
+    /// Periods without a full copy online: (lost at, restored at).
+    pub episodes: Vec<(SimTime, Option<SimTime>)>,
     pub seeds: u32,
     pub leechers: u32,
     pub arrivals: u32,
@@ -76,11 +114,14 @@ pub struct RunRecord {
     pub hosts: Vec<HostRecord>,
     pub peers: Vec<PeerRecord>,
     pub torrents: Vec<TorrentRecord>,
+    pub identities: Vec<IdentityRecord>,
 }
 
-/// Class name of a host (`publisher` for publishers).
+/// Class name of a host (`publisher` for publishers, the agent's kind for agents' hosts).
 pub fn class_name(scenario: &Scenario, host: &HostRecord) -> String {
-    host.class.map_or("publisher".to_string(), |c| {
-        scenario.classes[c.index()].name.clone()
-    })
+    match (host.class, host.owner) {
+        (Some(c), _) => scenario.classes[c.index()].name.clone(),
+        (None, Some((_, kind))) => kind.to_string(),
+        (None, None) => "publisher".to_string(),
+    }
 }

@@ -35,6 +35,12 @@ pub enum Stream {
     EconomyPeers = 9,
     /// Auction tie-breaks.
     Auction = 10,
+    /// Agents' own draws, one substream per agent id.
+    Agents = 11,
+    /// Which user an arrival is (finite user populations).
+    Users = 12,
+    /// The world's draws at admission and routing (come-backs after bans, fake listings).
+    World = 13,
 }
 
 /// The index `u` (uniform in [0, 1)) falls on when `shares` (summing to 1) are laid end to

@@ -36,6 +36,11 @@ impl SimTime {
     pub fn since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
     }
+
+    /// `span` before this time, saturating at the start of the run.
+    pub fn before(self, span: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_sub(span.0))
+    }
 }
 
 impl SimDuration {

@@ -4,16 +4,20 @@
 //! default (so `show-config` can print it) and `Scenario::validate` checks every value, naming
 //! the field and what is allowed. The engine trusts a validated scenario.
 
+mod agents;
 mod client;
 mod economy;
 pub mod names;
 mod population;
+mod site;
 pub mod tagged;
 mod torrent;
 mod validate;
 mod validate_economy;
+mod validate_world;
 mod workload;
 
+pub use agents::{AgentConfig, SelectionConfig};
 pub use client::{
     ChokerConfig, ChokerParams, ClientConfig, ClientProfile, OptimisticRule, PickerConfig,
     PickerKind, SeedRanking, TrackerConfig,
@@ -22,7 +26,8 @@ pub use economy::{
     BiddingConfig, ChannelConfig, Clearing, EconomyConfig, FaucetConfig, FeeSink, PricingConfig,
     ScarcityMeasure, StrategyConfig, TokenDist,
 };
-pub use population::{BandwidthClass, PopulationConfig};
+pub use population::{BandwidthClass, IpPlan, PopulationConfig};
+pub use site::{IMPLICIT_SITE, IdentityRules, Publish, RatioStep, SiteConfig, SiteRules};
 pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};
 pub use validate::{
     ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES, validate_file_name,
@@ -67,6 +72,12 @@ pub struct Scenario {
     /// The token economy; absent = barter only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub economy: Option<EconomyConfig>,
+    /// Sites (trackers); absent = one implicit site, `default`, without rules.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sites: Vec<SiteConfig>,
+    /// Strategic agents above the swarm.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub agents: Vec<AgentConfig>,
 }
 
 fn default_seed() -> u64 {
@@ -87,6 +98,41 @@ impl Scenario {
                 client.resolve();
             }
         }
+    }
+
+    /// The sites: those of the scenario, or the implicit one.
+    pub fn sites(&self) -> std::borrow::Cow<'_, [SiteConfig]> {
+        if self.sites.is_empty() {
+            std::borrow::Cow::Owned(vec![SiteConfig::implicit()])
+        } else {
+            std::borrow::Cow::Borrowed(&self.sites)
+        }
+    }
+
+    /// The sites torrent `t` is listed on at release, as indices into [`Scenario::sites`].
+    pub fn listing_sites(&self, t: usize) -> Vec<usize> {
+        let names = &self.torrents[t].listed_on;
+        if names.is_empty() {
+            return vec![0];
+        }
+        let sites = self.sites();
+        names
+            .iter()
+            .filter_map(|n| sites.iter().position(|s| &s.name == n))
+            .collect()
+    }
+
+    /// Whether the scenario uses anything of the world above the swarm (sites, users, agents,
+    /// shared IPs, on-demand content): only then do outputs carry its columns.
+    pub fn has_world(&self) -> bool {
+        !self.sites.is_empty()
+            || !self.agents.is_empty()
+            || self.population.users.is_some()
+            || !self.population.ips.is_per_host()
+            || self.torrents.iter().any(|t| {
+                t.publish != Publish::AtRelease
+                    || matches!(t.seeding, SeedingTime::UntilRatio { .. })
+            })
     }
 
     /// The client configuration of hosts in `class`.

@@ -1,6 +1,7 @@
 //! Who arrives: bandwidth classes and how hosts are shared between torrents.
 
 use super::ClientConfig;
+use super::tagged::tagged_enum;
 use crate::units::BytesPerSec;
 use serde::{Deserialize, Serialize};
 
@@ -29,4 +30,32 @@ pub struct PopulationConfig {
     /// their bandwidth across all their torrents. 0 = every arrival is a new host.
     #[serde(default)]
     pub multi_torrent_share: f64,
+    /// A finite population of users who come back: every arrival (not reusing an online
+    /// host) is one of `users` users drawn uniformly, each with one host and one identity
+    /// kept across visits (so a site's records of it accumulate). Absent = every arrival is
+    /// a new user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<u32>,
+    /// How IP addresses are given to hosts.
+    #[serde(default, skip_serializing_if = "IpPlan::is_per_host")]
+    pub ips: IpPlan,
+}
+
+tagged_enum! {
+/// IP addresses of hosts (identities on one IP share its reputation and per-IP limits).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum IpPlan as "an IP plan" {
+    /// Every host has its own address.
+    #[default]
+    PerHost,
+    /// Hosts share addresses in creation order, `hosts_per_ip` per address (a proxy, a
+    /// carrier-grade NAT).
+    Shared { hosts_per_ip: u32 },
+}
+}
+
+impl IpPlan {
+    pub fn is_per_host(&self) -> bool {
+        *self == IpPlan::PerHost
+    }
 }

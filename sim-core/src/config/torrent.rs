@@ -27,6 +27,17 @@ pub struct TorrentConfig {
     /// Leechers that give up before completing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub abort: Option<AbortConfig>,
+    /// Sites listing it at release (one swarm per site); default: the first site.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub listed_on: Vec<String>,
+    /// When its content first appears: with its publishers at release, or on demand (an
+    /// uploader agent publishes it).
+    #[serde(default, skip_serializing_if = "is_at_release")]
+    pub publish: super::Publish,
+}
+
+fn is_at_release(p: &super::Publish) -> bool {
+    *p == super::Publish::AtRelease
 }
 
 fn default_piece_size() -> Bytes {
@@ -112,6 +123,34 @@ pub enum ArrivalConfig as "an arrival process" {
 }
 }
 
+impl ArrivalConfig {
+    /// The process of a listing on a site with `audience` (a multiplier of arrivals): a flash
+    /// crowd's count (rounded), a Poisson or decay rate scaled; a trace is kept as it is
+    /// (validation refuses an audience other than 1 for it). Audience 1 is the process itself.
+    pub fn scaled(&self, audience: f64) -> ArrivalConfig {
+        if audience == 1.0 {
+            return self.clone();
+        }
+        match self {
+            ArrivalConfig::FlashCrowd { count, window } => ArrivalConfig::FlashCrowd {
+                count: (f64::from(*count) * audience).round() as u32,
+                window: *window,
+            },
+            ArrivalConfig::Poisson { rate_per_s, until } => ArrivalConfig::Poisson {
+                rate_per_s: rate_per_s * audience,
+                until: *until,
+            },
+            ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => {
+                ArrivalConfig::ExponentialDecay {
+                    lambda0_per_s: lambda0_per_s * audience,
+                    tau: *tau,
+                }
+            }
+            ArrivalConfig::Trace { .. } => self.clone(),
+        }
+    }
+}
+
 tagged_enum! {
 /// Seeding time after completion.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -132,6 +171,18 @@ pub enum SeedingTime as "a seeding time" {
     /// Peers that earn nothing (barter only) therefore seed for `min_time`.
     Economic {
         cost_per_hour: crate::config::TokenDist,
+        min_time: Duration,
+        max_time: Duration,
+        #[serde(default = "default_earnings_window")]
+        window: Duration,
+    },
+    /// Seed until the identity's ratio on the listing's site (uploaded / downloaded there,
+    /// over every torrent, this one's bytes so far included) reaches `ratio`: checked from
+    /// `min_time` on, every `window`; it leaves at `max_time` anyway. The private-tracker
+    /// user's answer to ratio enforcement.
+    UntilRatio {
+        ratio: f64,
+        #[serde(default)]
         min_time: Duration,
         max_time: Duration,
         #[serde(default = "default_earnings_window")]

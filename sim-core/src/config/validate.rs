@@ -1,6 +1,6 @@
 //! Validation of a parsed scenario: every check names the field and what is allowed.
 
-use super::{ArrivalConfig, ClientConfig, Scenario, SeedingTime};
+use super::{ArrivalConfig, ClientConfig, Scenario, SeedingTime, TrackerConfig};
 use crate::units::Duration;
 use std::fmt;
 
@@ -143,27 +143,7 @@ impl Scenario {
             ));
         }
         validate_client("client", &self.client)?;
-        let t = &self.tracker;
-        if t.numwant == 0 {
-            return Err(err("tracker.numwant", "must be at least 1"));
-        }
-        if t.max_connections == 0 || t.max_connections > MAX_CONNECTIONS {
-            return Err(err(
-                "tracker.max_connections",
-                format!(
-                    "must be within [1, {MAX_CONNECTIONS}], got {}",
-                    t.max_connections
-                ),
-            ));
-        }
-        if t.max_initiate == 0 {
-            return Err(err("tracker.max_initiate", "must be at least 1"));
-        }
-        positive_duration("tracker.announce_interval".into(), t.announce_interval)?;
-        positive_duration(
-            "tracker.min_announce_interval".into(),
-            t.min_announce_interval,
-        )?;
+        validate_tracker("tracker", &self.tracker)?;
         let share = self.population.multi_torrent_share;
         if !(0.0..=1.0).contains(&share) {
             return Err(err(
@@ -240,7 +220,8 @@ impl Scenario {
                 positive_duration(f("abort.mean"), a.mean)?;
             }
         }
-        self.validate_economy()
+        self.validate_economy()?;
+        self.validate_world()
     }
 
     fn validate_classes(&self) -> Result<(), ConfigError> {
@@ -284,6 +265,29 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// Checks tracker settings (`[tracker]` or a site's `tracker`) under `prefix`.
+pub(super) fn validate_tracker(prefix: &str, t: &TrackerConfig) -> Result<(), ConfigError> {
+    let f = |name: &str| format!("{prefix}.{name}");
+    if t.numwant == 0 {
+        return Err(err(f("numwant"), "must be at least 1"));
+    }
+    if t.max_connections == 0 || t.max_connections > MAX_CONNECTIONS {
+        return Err(err(
+            f("max_connections"),
+            format!(
+                "must be within [1, {MAX_CONNECTIONS}], got {}",
+                t.max_connections
+            ),
+        ));
+    }
+    if t.max_initiate == 0 {
+        return Err(err(f("max_initiate"), "must be at least 1"));
+    }
+    positive_duration(f("announce_interval"), t.announce_interval)?;
+    positive_duration(f("min_announce_interval"), t.min_announce_interval)?;
+    Ok(())
 }
 
 fn validate_client(prefix: &str, client: &ClientConfig) -> Result<(), ConfigError> {
@@ -398,6 +402,27 @@ fn validate_seeding(field: &str, s: &SeedingTime) -> Result<(), ConfigError> {
         }
         SeedingTime::Economic { .. } => {
             super::validate_economy::validate_economic_seeding(field, s)
+        }
+        SeedingTime::UntilRatio {
+            ratio,
+            min_time,
+            max_time,
+            window,
+        } => {
+            if !(ratio.is_finite() && (0.0..=100.0).contains(ratio)) {
+                return Err(err(
+                    format!("{field}.ratio"),
+                    format!("must be within [0, 100], got {ratio}"),
+                ));
+            }
+            positive_duration(format!("{field}.window"), *window)?;
+            if max_time < min_time {
+                return Err(err(
+                    format!("{field}.max_time"),
+                    format!("must be at least min_time ({min_time}), got {max_time}"),
+                ));
+            }
+            Ok(())
         }
         SeedingTime::LeaveAtOnce | SeedingTime::Fixed { .. } | SeedingTime::Forever => Ok(()),
     }

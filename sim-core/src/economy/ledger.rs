@@ -5,7 +5,7 @@
 //! burned ([`Ledger::check`]); no account ever goes negative (an overdraft is refused, not
 //! clamped).
 
-use crate::ids::{ChannelId, HostId};
+use crate::ids::{AgentId, ChannelId, HostId};
 use crate::time::SimTime;
 use std::fmt;
 
@@ -20,6 +20,8 @@ pub enum Account {
     /// The escrow of one payment channel.
     Escrow(ChannelId),
     Treasury,
+    /// A strategic agent's own account (its capital, collected earnings, rent paid from it).
+    Agent(AgentId),
 }
 
 impl fmt::Display for Account {
@@ -28,6 +30,7 @@ impl fmt::Display for Account {
             Account::Host(h) => write!(f, "host:{}", h.0),
             Account::Escrow(c) => write!(f, "escrow:{}", c.0),
             Account::Treasury => write!(f, "treasury"),
+            Account::Agent(a) => write!(f, "agent:{}", a.0),
         }
     }
 }
@@ -49,6 +52,14 @@ pub enum Reason {
     Refund,
     /// An on-chain fee (burned or paid to the treasury).
     Fee,
+    /// An agent's starting capital.
+    Capital,
+    /// Rent an agent pays for its hosts (burned: paid outside the system).
+    Rent,
+    /// Earnings an agent collects from its hosts' accounts.
+    Collect,
+    /// The price of a fresh identity on a site (to the treasury).
+    FreshIdentity,
 }
 
 impl Reason {
@@ -61,6 +72,10 @@ impl Reason {
             Reason::Settlement => "settlement",
             Reason::Refund => "refund",
             Reason::Fee => "fee",
+            Reason::Capital => "capital",
+            Reason::Rent => "rent",
+            Reason::Collect => "collect",
+            Reason::FreshIdentity => "fresh_identity",
         }
     }
 }
@@ -91,6 +106,7 @@ pub struct Ledger {
     hosts: Vec<u64>,
     escrow: Vec<u64>,
     treasury: u64,
+    agents: Vec<u64>,
     minted: u128,
     burned: u128,
     /// Running sum of all accounts, updated by every movement (the O(1) check).
@@ -108,6 +124,13 @@ impl Ledger {
         }
     }
 
+    /// Makes sure `agent` has an account (zero balance when new). Agent ids are dense.
+    pub fn open_agent(&mut self, agent: AgentId) {
+        if self.agents.len() <= agent.index() {
+            self.agents.resize(agent.index() + 1, 0);
+        }
+    }
+
     /// A new, empty escrow account; its id is the next channel id.
     pub fn open_escrow(&mut self) -> ChannelId {
         self.escrow.push(0);
@@ -119,6 +142,7 @@ impl Ledger {
             Account::Host(h) => self.hosts.get(h.index()).copied().unwrap_or(0),
             Account::Escrow(c) => self.escrow.get(c.index()).copied().unwrap_or(0),
             Account::Treasury => self.treasury,
+            Account::Agent(a) => self.agents.get(a.index()).copied().unwrap_or(0),
         }
     }
 
@@ -128,7 +152,7 @@ impl Ledger {
         let balance = match account {
             Account::Host(h) => self.hosts.get(h.index()),
             Account::Escrow(c) => self.escrow.get(c.index()),
-            Account::Treasury => None,
+            Account::Treasury | Account::Agent(_) => None,
         };
         if let Some(b) = balance {
             crate::prefetch::prefetch(b);
@@ -140,6 +164,7 @@ impl Ledger {
             Account::Host(h) => &mut self.hosts[h.index()],
             Account::Escrow(c) => &mut self.escrow[c.index()],
             Account::Treasury => &mut self.treasury,
+            Account::Agent(a) => &mut self.agents[a.index()],
         }
     }
 
@@ -263,7 +288,8 @@ impl Ledger {
     pub fn check(&self) -> Result<(), String> {
         let held: u128 = self.hosts.iter().map(|&b| b as u128).sum::<u128>()
             + self.escrow_total()
-            + self.treasury as u128;
+            + self.treasury as u128
+            + self.agents.iter().map(|&b| b as u128).sum::<u128>();
         if self.burned > self.minted || held != self.minted - self.burned || held != self.held {
             return Err(format!(
                 "token conservation broken: accounts hold {held} µT, minted {} − burned {}",

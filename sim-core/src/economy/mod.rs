@@ -15,6 +15,7 @@
 //! commitments; a direction holds a commitment only while it carries a transfer, and an award
 //! only while unchoked (checked with the engine's state by `Sim::check_invariants`).
 
+mod agents;
 pub mod auction;
 pub mod bidding;
 pub mod channel;
@@ -26,6 +27,7 @@ mod settlement;
 pub mod summary;
 pub mod tokens;
 
+pub use agents::AgentMoney;
 pub use market::{BidInputs, CommitOutcome};
 pub use seeding::SeedVerdict;
 
@@ -138,6 +140,8 @@ pub struct Economy {
     hosts: Vec<HostEcon>,
     peers: Vec<PeerEcon>,
     dirs: Vec<[DirTrade; 2]>,
+    /// Agents' money (capital, rent, collected earnings).
+    agents: Vec<AgentMoney>,
     stats: TradeStats,
     /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
     auction_rng: SimRng,
@@ -155,6 +159,7 @@ impl Economy {
             hosts: Vec::new(),
             peers: Vec::new(),
             dirs: Vec::new(),
+            agents: Vec::new(),
             stats: TradeStats::default(),
             auction_rng: stream(seed, Stream::Auction),
             seed,

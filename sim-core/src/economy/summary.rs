@@ -218,7 +218,8 @@ pub fn build(
         }
         let d = secs(done) - secs(p.joined_at);
         if d > 0.0 {
-            let rate = scenario.torrents[p.torrent.index()].size.0 as f64 / d;
+            let content = record.torrents[p.torrent.index()].content;
+            let rate = scenario.torrents[content.index()].size.0 as f64 / d;
             if pe.spent > 0 {
                 payers.push(rate);
             } else {

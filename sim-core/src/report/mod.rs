@@ -7,6 +7,7 @@
 
 pub use crate::economy::summary as economy;
 pub use crate::stats::Stats;
+pub mod world;
 
 use crate::config::Scenario;
 use crate::economy::Economy;
@@ -40,6 +41,9 @@ pub struct TorrentSummary {
     pub leechers_at_end: u32,
     /// Bytes received twice in endgame (duplicates cancelled or overtaken).
     pub bytes_wasted: u64,
+    /// With a world above the swarm: where the listing is, and its content over time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listing: Option<world::ListingSummary>,
 }
 
 /// The golden-comparable summary of a run.
@@ -58,6 +62,12 @@ pub struct Summary {
     /// Token economy results; absent for barter-only scenarios.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub economy: Option<economy::EconomySummary>,
+    /// Sites: listings, bans, ratios; only with a world above the swarm.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sites: Option<Vec<crate::sites::SiteSummary>>,
+    /// Agents by kind: count, cost, revenue, net, return on cost; only with agents.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agents: Option<std::collections::BTreeMap<String, world::AgentGroup>>,
 }
 
 /// One row per peer (a host's membership in a torrent).
@@ -85,6 +95,9 @@ pub struct PeerRow {
     pub tokens_spent: f64,
     pub pieces_bought: u64,
     pub pieces_sold: u64,
+    /// The identity it joined under (with a world above the swarm).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<u32>,
 }
 
 /// Everything a run produces.
@@ -95,6 +108,8 @@ pub struct Report {
     pub series: Vec<SeriesRow>,
     /// Balances and ledger journal, when the scenario has an economy.
     pub economy: Option<economy::EconomyTables>,
+    /// One row per agent, when the scenario has agents.
+    pub agents: Option<Vec<world::AgentRow>>,
 }
 
 impl Report {
@@ -104,6 +119,7 @@ impl Report {
         record: &RunRecord,
         series: Vec<SeriesRow>,
         econ: Option<&Economy>,
+        world: Option<(&crate::sites::Sites, &crate::agents::Agents)>,
     ) -> Report {
         let secs = |t: SimTime| t.as_secs_f64();
         let (peers, hosts, torrents) = (&record.peers, &record.hosts, &record.torrents);
@@ -121,7 +137,7 @@ impl Report {
                 PeerRow {
                     peer: i as u32,
                     host: p.host.0,
-                    torrent: scenario.torrents[p.torrent.index()].name.clone(),
+                    torrent: torrents[p.torrent.index()].name.clone(),
                     class,
                     joined_s: secs(p.joined_at),
                     completed_s: p.completed_at.map(secs),
@@ -141,15 +157,15 @@ impl Report {
                     tokens_spent: to_tokens(spent),
                     pieces_bought: bought,
                     pieces_sold: sold,
+                    identity: world.map(|_| p.identity.0),
                 }
             })
             .collect();
-        let summaries = scenario
-            .torrents
+        let summaries = torrents
             .iter()
-            .zip(torrents)
             .enumerate()
-            .map(|(t, (cfg, state))| {
+            .map(|(t, state)| {
+                let cfg = &scenario.torrents[state.content.index()];
                 let mine = || {
                     peers
                         .iter()
@@ -163,7 +179,7 @@ impl Report {
                     .map(|d| cfg.size.0 as f64 / d)
                     .collect();
                 TorrentSummary {
-                    name: cfg.name.clone(),
+                    name: state.name.clone(),
                     pieces: state.num_pieces,
                     size_bytes: cfg.size.0,
                     arrivals: state.arrivals,
@@ -181,6 +197,7 @@ impl Report {
                     seeds_at_end: state.seeds,
                     leechers_at_end: state.leechers,
                     bytes_wasted: mine().map(|(p, _)| p.bytes_wasted).sum(),
+                    listing: world.map(|_| world::ListingSummary::of(scenario, state, record.end)),
                 }
             })
             .collect();
@@ -188,6 +205,17 @@ impl Report {
         let (economy_summary, economy_tables) = match economy {
             Some((s, t)) => (Some(s), Some(t)),
             None => (None, None),
+        };
+        let (sites, agents, agent_rows) = match world {
+            Some((sites, agents)) => {
+                let (groups, rows) = world::agents(scenario, record, econ, agents);
+                (
+                    Some(world::sites(scenario, record, sites)),
+                    (!agents.is_empty()).then_some(groups),
+                    (!agents.is_empty()).then_some(rows),
+                )
+            }
+            None => (None, None, None),
         };
         Report {
             summary: Summary {
@@ -200,10 +228,13 @@ impl Report {
                 peers: peers.len(),
                 torrents: summaries,
                 economy: economy_summary,
+                sites,
+                agents,
             },
             peers: rows,
             series,
             economy: economy_tables,
+            agents: agent_rows,
         }
     }
 }

@@ -18,7 +18,8 @@ impl Sim {
     /// Opens a connection and exchanges bitfields. Cost O(pieces held by either side).
     pub(super) fn connect(&mut self, now: SimTime, a: PeerId, b: PeerId) {
         let id = ConnId(self.conns.len() as u32);
-        let max = self.scenario.tracker.max_connections as usize;
+        let t = self.peers[a.index()].torrent;
+        let max = self.torrents[t.index()].tracker.max_connections as usize;
         let (pa, pb) = pair_mut(&mut self.peers, a.index(), b.index());
         let conn = Conn {
             peers: [a, b],

@@ -1,8 +1,10 @@
 //! Who leaves: departures (seeding over, aborts, publishers going offline, economic
-//! departure), becoming a seed, and the first loss of a torrent's content.
+//! departure, agents' commands, bans), becoming a seed, and the loss and restoration of a
+//! listing's content.
 
 use super::state::{LeaveReason, PeerState};
 use super::{Event, Sim};
+use crate::boundary::Fact;
 use crate::config::SeedingTime;
 use crate::ids::{PeerId, TorrentId};
 use crate::time::{SimDuration, SimTime};
@@ -13,8 +15,13 @@ impl Sim {
         let state = self.peers[peer.index()].state;
         let applies = match reason {
             LeaveReason::Abort => state == PeerState::Leeching,
-            LeaveReason::SeedingOver | LeaveReason::Unprofitable => state == PeerState::Seeding,
-            LeaveReason::PublisherOff => state != PeerState::Gone,
+            LeaveReason::SeedingOver | LeaveReason::Unprofitable | LeaveReason::Fake => {
+                state == PeerState::Seeding
+            }
+            LeaveReason::PublisherOff
+            | LeaveReason::Dropped
+            | LeaveReason::Offline
+            | LeaveReason::Banned => state != PeerState::Gone,
         };
         if !applies {
             return;
@@ -62,13 +69,48 @@ impl Sim {
                 self.hosts[moved.index()].online_pos = Some(pos);
             }
         }
+        if self.world.is_some() {
+            let p = &self.peers[peer.index()];
+            let fact = Fact::PeerLeft {
+                peer,
+                host,
+                identity: p.identity,
+                listing: t,
+                reason,
+                downloaded: p.bytes_downloaded,
+                uploaded: p.bytes_uploaded,
+            };
+            self.tell(now, fact);
+        }
     }
 
-    /// Records the first moment after release at which the online peers miss some piece.
+    /// Records the first moment after release at which the online peers miss some piece,
+    /// and (with a world) each later loss as the start of an unavailable episode.
     pub(super) fn note_piece_loss(&mut self, now: SimTime, t: TorrentId) {
         let tor = &mut self.torrents[t.index()];
         if tor.released && tor.lost_at.is_none() && tor.pieces_without_copy > 0 {
             tor.lost_at = Some(now);
+        }
+        if self.world.is_some()
+            && tor.released
+            && tor.pieces_without_copy > 0
+            && tor.episodes.last().is_none_or(|e| e.1.is_some())
+        {
+            tor.episodes.push((now, None));
+            self.tell(now, Fact::ContentLost { listing: t });
+        }
+    }
+
+    /// A seed joined: if the listing's content was lost and every piece is online again, the
+    /// open unavailable episode ends.
+    pub(super) fn note_restoration(&mut self, now: SimTime, t: TorrentId) {
+        let tor = &mut self.torrents[t.index()];
+        if tor.pieces_without_copy == 0
+            && let Some(last) = tor.episodes.last_mut()
+            && last.1.is_none()
+        {
+            last.1 = Some(now);
+            self.tell(now, Fact::ContentRestored { listing: t });
         }
     }
 
@@ -102,8 +144,45 @@ impl Sim {
                 self.choke(now, c, inbound);
             }
         }
-        let seeding = self.scenario.torrents[t.index()].seeding;
-        if matches!(seeding, SeedingTime::Economic { .. }) {
+        let content = self.torrents[t.index()].content;
+        let host = self.peers[peer.index()].host;
+        if self.world.is_some() {
+            let fake = self.torrents[t.index()].fake;
+            self.tell(
+                now,
+                Fact::PeerCompleted {
+                    peer,
+                    host,
+                    listing: t,
+                    fake,
+                },
+            );
+            if fake {
+                // It finds out at once and leaves; the download was wasted.
+                self.torrents[t.index()].fake_downloads += 1;
+                self.queue.schedule(
+                    now,
+                    Event::Leave {
+                        peer,
+                        reason: LeaveReason::Fake,
+                    },
+                );
+                return;
+            }
+            // A returning user keeps what it downloaded; an agent's host seeds until told.
+            let h = &mut self.hosts[host.index()];
+            if (!self.users.is_empty() || h.owner.is_some()) && !h.held.contains(&content) {
+                h.held.push(content);
+            }
+            if h.owner.is_some() {
+                return;
+            }
+        }
+        let seeding = self.scenario.torrents[content.index()].seeding;
+        if let SeedingTime::UntilRatio { min_time, .. } = seeding {
+            self.queue
+                .schedule(now + min_time.0, Event::RatioCheck { peer });
+        } else if matches!(seeding, SeedingTime::Economic { .. }) {
             self.start_economic_seeding(now, peer, &seeding);
         } else if let Some(after) = draw_seeding_time(&seeding, &mut self.rngs.departures) {
             self.queue.schedule(
@@ -132,6 +211,8 @@ fn draw_seeding_time(s: &SeedingTime, rng: &mut crate::rng::SimRng) -> Option<Si
             Some(SimDuration::from_secs_f64(d.sample(rng)))
         }
         SeedingTime::Forever => None,
-        SeedingTime::Economic { .. } => unreachable!("economic seeding is handled by checks"),
+        SeedingTime::Economic { .. } | SeedingTime::UntilRatio { .. } => {
+            unreachable!("economic and ratio seeding are handled by checks")
+        }
     }
 }

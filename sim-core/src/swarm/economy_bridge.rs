@@ -96,7 +96,7 @@ impl Sim {
     fn bid(&self, now: SimTime, buyer: PeerId, channel: Option<ChannelId>) -> u64 {
         let Some(econ) = &self.econ else { return 0 };
         let p = &self.peers[buyer.index()];
-        let cfg = &self.scenario.torrents[p.torrent.index()];
+        let piece_size = self.torrents[p.torrent.index()].piece_size;
         let elapsed = now.since(p.joined_at).as_micros();
         // (64-bit arithmetic while exact: a 128-bit division is a slow library call.)
         let rate = match p.bytes_downloaded.checked_mul(1_000_000) {
@@ -106,7 +106,7 @@ impl Sim {
         };
         let inputs = BidInputs {
             download_rate: rate,
-            bytes_left: u64::from(p.pieces.missing()) * cfg.piece_size.0,
+            bytes_left: u64::from(p.pieces.missing()) * piece_size,
         };
         econ.bid(buyer, p.host, channel, inputs)
     }
@@ -238,9 +238,7 @@ impl Sim {
             self.conns[c.index()].peers[side],
             self.conns[c.index()].peers[1 - side],
         );
-        let piece = self.scenario.torrents[self.peers[buyer.index()].torrent.index()]
-            .piece_size
-            .0;
+        let piece = self.torrents[self.peers[buyer.index()].torrent.index()].piece_size;
         let buyer_host = self.peers[buyer.index()].host;
         let seller_host = self.peers[seller.index()].host;
         if let Some(econ) = self.econ.as_mut() {
@@ -452,6 +450,7 @@ impl Sim {
 
     /// Appends the economy's run-wide time-series values.
     pub(super) fn sample_economy(&mut self, now: SimTime) {
+        let world = self.world.as_ref();
         let Some(econ) = self.econ.as_mut() else {
             return;
         };
@@ -464,7 +463,10 @@ impl Sim {
             .map(|(i, h)| {
                 (
                     HostId(i as u32),
-                    Cow::Owned(class_name(scenario, &h.record())),
+                    Cow::Owned(class_name(
+                        scenario,
+                        &h.record(h.owner.and_then(|a| world.map(|w| w.agents.kind(a)))),
+                    )),
                 )
             });
         let values = econ.sample(self.hosts.len(), online);

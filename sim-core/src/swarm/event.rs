@@ -2,7 +2,7 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{ChannelId, FlowId, PeerId, TorrentId};
+use crate::ids::{AgentId, ChannelId, FlowId, PeerId, SiteId, TorrentId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -35,4 +35,14 @@ pub enum Event {
     Faucet,
     /// Economy: a seeder under economic seeding compares its earnings with its cost.
     SeedCheck { peer: PeerId },
+    /// World: the agents start (time 0).
+    WorldStart,
+    /// World: apply the command in slot `slot` of the world's command list.
+    Command { slot: u32 },
+    /// World: an agent's own wake-up.
+    AgentWake { agent: AgentId },
+    /// World: a site's periodic ratio check.
+    SiteCheck { site: SiteId },
+    /// World: a seeder seeding until its site ratio compares its ratio with its target.
+    RatioCheck { peer: PeerId },
 }

@@ -1,12 +1,13 @@
-//! Who joins: torrent releases (publishers come online), the arrival process of each
-//! torrent, the host an arrival runs on (new, or an online host reused), and the creation of
-//! hosts and peers.
+//! Who joins: listing releases (publishers come online, content is listed), the arrival
+//! process of each listing, the host an arrival runs on (new, an online host reused, or a
+//! returning user's), and the creation of hosts, identities and peers.
 
 use super::state::{Host, LeaveReason, Peer, PeerState};
 use super::{Event, Sim};
+use crate::boundary::Fact;
 use crate::choker::choker_for;
-use crate::config::ClientConfig;
-use crate::ids::{ClassId, HostId, PeerId, TorrentId};
+use crate::config::{ClientConfig, IpPlan, Publish};
+use crate::ids::{AgentId, ClassId, HostId, IpId, PeerId, TorrentId};
 use crate::picker::PeerPieces;
 use crate::rng::pick_by_share;
 use crate::time::{SimDuration, SimTime};
@@ -15,29 +16,49 @@ use rand_distr::{Distribution, Exp};
 
 impl Sim {
     pub(super) fn on_release(&mut self, now: SimTime, t: TorrentId) {
-        self.torrents[t.index()].released = true;
-        let publishers = self.scenario.torrents[t.index()].publishers;
-        for _ in 0..publishers.count {
-            let host = self.add_host(now, None, publishers.upload.0, publishers.download.0);
-            let client = self.scenario.client.clone();
-            let peer = self.add_peer(now, host, t, true, &client);
-            if let Some(after) = publishers.leave_after {
-                self.queue.schedule(
-                    now + after.0,
-                    Event::Leave {
-                        peer,
-                        reason: LeaveReason::PublisherOff,
-                    },
-                );
+        let content = self.torrents[t.index()].content;
+        let tor = &mut self.torrents[t.index()];
+        tor.released = true;
+        tor.listed_at = Some(now);
+        let cfg = &self.scenario.torrents[content.index()];
+        let publishers = cfg.publishers;
+        if cfg.publish == Publish::AtRelease {
+            tor.published = true;
+            for _ in 0..publishers.count {
+                let host =
+                    self.add_host(now, None, publishers.upload.0, publishers.download.0, None);
+                let client = self.scenario.client.clone();
+                let peer = self.add_peer(now, host, t, true, &client);
+                if let Some(after) = publishers.leave_after {
+                    self.queue.schedule(
+                        now + after.0,
+                        Event::Leave {
+                            peer,
+                            reason: LeaveReason::PublisherOff,
+                        },
+                    );
+                }
             }
         }
         self.note_piece_loss(now, t);
+        if self.world.is_some() {
+            let site = self.torrents[t.index()].site;
+            self.tell(
+                now,
+                Fact::ContentListed {
+                    listing: t,
+                    content,
+                    site,
+                },
+            );
+        }
         self.schedule_next_arrival(now, t);
     }
 
-    /// Schedules the torrent's next arrival, or marks its process exhausted.
+    /// Schedules the listing's next arrival, or marks its process exhausted.
     fn schedule_next_arrival(&mut self, now: SimTime, t: TorrentId) {
-        let release = SimTime::ZERO + self.scenario.torrents[t.index()].release.0;
+        let content = self.torrents[t.index()].content;
+        let release = SimTime::ZERO + self.scenario.torrents[content.index()].release.0;
         let next = match &mut self.arrivals[t.index()] {
             Some(process) => process.next_offset(&mut self.rngs.arrivals[t.index()]),
             None => None,
@@ -55,32 +76,41 @@ impl Sim {
         }
     }
 
-    pub(super) fn on_arrival(&mut self, now: SimTime, t: TorrentId) {
+    pub(super) fn on_arrival(&mut self, now: SimTime, listing: TorrentId) {
+        // A fake copy of unpublished content may take this arrival.
+        let t = self.route_arrival(listing);
         self.torrents[t.index()].arrivals += 1;
-        let host = self.host_for_arrival(now, t);
-        let class = self.hosts[host.index()].class.map_or(0, |c| c.index());
-        let client = self.scenario.client_of_class(class).clone();
-        let peer = self.add_peer(now, host, t, false, &client);
-        if let Some(abort) = self.scenario.torrents[t.index()].abort {
-            let mean = abort.mean.as_secs_f64();
-            let after = Exp::new(1.0 / mean)
-                .map(|d| d.sample(&mut self.rngs.departures))
-                .unwrap_or(f64::INFINITY);
-            if after.is_finite() {
-                self.queue.schedule(
-                    now + SimDuration::from_secs_f64(after),
-                    Event::Leave {
-                        peer,
-                        reason: LeaveReason::Abort,
-                    },
-                );
+        self.note_arrival(now, t);
+        if let Some(host) = self.host_for_arrival(now, t)
+            && self.admit(now, host, t)
+        {
+            let class = self.hosts[host.index()].class.map_or(0, |c| c.index());
+            let client = self.scenario.client_of_class(class).clone();
+            let peer = self.add_peer(now, host, t, false, &client);
+            let content = self.torrents[t.index()].content;
+            if let Some(abort) = self.scenario.torrents[content.index()].abort {
+                let mean = abort.mean.as_secs_f64();
+                let after = Exp::new(1.0 / mean)
+                    .map(|d| d.sample(&mut self.rngs.departures))
+                    .unwrap_or(f64::INFINITY);
+                if after.is_finite() {
+                    self.queue.schedule(
+                        now + SimDuration::from_secs_f64(after),
+                        Event::Leave {
+                            peer,
+                            reason: LeaveReason::Abort,
+                        },
+                    );
+                }
             }
         }
-        self.schedule_next_arrival(now, t);
+        self.schedule_next_arrival(now, listing);
     }
 
-    /// An online host to reuse (with probability `multi_torrent_share`) or a new one.
-    fn host_for_arrival(&mut self, now: SimTime, t: TorrentId) -> HostId {
+    /// The host an arrival at `t` runs on: an online host reused (with probability
+    /// `multi_torrent_share`), else a returning user's (finite populations) or a new one.
+    /// `None` when a finite population offers nobody who still wants `t`.
+    fn host_for_arrival(&mut self, now: SimTime, t: TorrentId) -> Option<HostId> {
         let share = self.scenario.population.multi_torrent_share;
         if share > 0.0
             && !self.online_hosts.is_empty()
@@ -98,38 +128,103 @@ impl Sim {
                     .iter()
                     .any(|p| self.peers[p.index()].torrent == t)
                 {
-                    return h;
+                    return Some(h);
                 }
             }
         }
+        if !self.users.is_empty() {
+            return self.returning_user(now, t);
+        }
+        Some(self.new_user_host(now))
+    }
+
+    /// A new host of a class drawn by share.
+    fn new_user_host(&mut self, now: SimTime) -> HostId {
         let u: f64 = self.rngs.population.random();
         let classes = &self.scenario.classes;
         let class = pick_by_share(u, classes.iter().map(|c| c.share));
         let (up, down) = (classes[class].upload.0, classes[class].download.0);
-        self.add_host(now, Some(ClassId(class as u32)), up, down)
+        self.add_host(now, Some(ClassId(class as u32)), up, down, None)
     }
 
-    fn add_host(&mut self, now: SimTime, class: Option<ClassId>, up: u64, down: u64) -> HostId {
+    /// One of the finite population's users who wants `t` (not in it, not holding its
+    /// content): drawn uniformly, at most 8 draws. A user's first arrival creates its host; a
+    /// later one brings it back online.
+    fn returning_user(&mut self, now: SimTime, t: TorrentId) -> Option<HostId> {
+        let content = self.torrents[t.index()].content;
+        for _ in 0..8 {
+            let u = self.rngs.users.random_range(0..self.users.len());
+            let Some(h) = self.users[u] else {
+                let h = self.new_user_host(now);
+                self.users[u] = Some(h);
+                return Some(h);
+            };
+            let host = &self.hosts[h.index()];
+            let busy = host.held.contains(&content)
+                || host
+                    .peers
+                    .iter()
+                    .any(|p| self.peers[p.index()].torrent == t);
+            if !busy {
+                if host.online_pos.is_none() {
+                    self.online_hosts.push(h);
+                    self.hosts[h.index()].online_pos = Some(self.online_hosts.len() - 1);
+                }
+                return Some(h);
+            }
+        }
+        None
+    }
+
+    /// Creates a host: an ordinary user's (`class`), a publisher (`None`, no owner) or an
+    /// agent's (`owner`: the agent and the economy strategy it trades with). Every host gets
+    /// an IP address and an identity.
+    pub(super) fn add_host(
+        &mut self,
+        now: SimTime,
+        class: Option<ClassId>,
+        up: u64,
+        down: u64,
+        owner: Option<(AgentId, Option<usize>)>,
+    ) -> HostId {
         let id = self.net.add_host(up, down);
         debug_assert_eq!(
             id.index(),
             self.hosts.len(),
             "host ids of engine and network agree"
         );
-        let online_pos = class.map(|_| {
+        let online_pos = (class.is_some() && owner.is_none()).then(|| {
             self.online_hosts.push(id);
             self.online_hosts.len() - 1
         });
+        let ip = match self.scenario.population.ips {
+            IpPlan::PerHost => IpId(id.0),
+            IpPlan::Shared { hosts_per_ip } => IpId(id.0 / hosts_per_ip.max(1)),
+        };
+        let identity = self.new_identity(now, id, ip);
         self.hosts.push(Host {
             class,
             peers: Vec::new(),
             online_pos,
+            ip,
+            identity,
+            owner: owner.map(|(a, _)| a),
+            held: Vec::new(),
         });
-        self.econ_add_host(now, id);
+        match owner {
+            Some((_, strategy)) => {
+                if let Some(econ) = self.econ.as_mut() {
+                    econ.add_agent_host(id, strategy);
+                }
+            }
+            None => self.econ_add_host(now, id),
+        }
         id
     }
 
-    fn add_peer(
+    /// Adds a peer of `host` to listing `t`, as a seed (a publisher, or a host holding the
+    /// content) or as a leecher.
+    pub(super) fn add_peer(
         &mut self,
         now: SimTime,
         host: HostId,
@@ -177,6 +272,7 @@ impl Sim {
             bytes_downloaded: 0,
             bytes_uploaded: 0,
             bytes_wasted: 0,
+            identity: self.hosts[host.index()].identity,
         });
         self.hosts[host.index()].peers.push(id);
         self.econ_add_peer(id);
@@ -197,6 +293,20 @@ impl Sim {
         self.queue
             .schedule(now + params.rechoke_interval, Event::Rechoke { peer: id });
         self.announce(now, id);
+        if self.world.is_some() {
+            if publisher {
+                self.note_restoration(now, t);
+            }
+            self.tell(
+                now,
+                Fact::PeerJoined {
+                    peer: id,
+                    host,
+                    listing: t,
+                    seed: publisher,
+                },
+            );
+        }
         id
     }
 }

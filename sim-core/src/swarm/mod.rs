@@ -20,6 +20,7 @@ mod state;
 mod tracker;
 mod transfer;
 mod warm;
+mod world;
 
 pub use crate::record::LeaveReason;
 pub use event::Event;
@@ -30,7 +31,7 @@ use crate::arrivals::ArrivalProcess;
 use crate::bandwidth::FlowNetwork;
 use crate::config::Scenario;
 use crate::economy::Economy;
-use crate::ids::{ConnId, HostId, PeerId, TorrentId};
+use crate::ids::{ConnId, ContentId, HostId, PeerId, SiteId, TorrentId};
 use crate::metrics::{Recorder, SwarmCounts};
 use crate::queue::EventQueue;
 use crate::record::RunRecord;
@@ -50,6 +51,10 @@ struct Rngs {
     picker: SimRng,
     choker: SimRng,
     host_reuse: SimRng,
+    /// Which user an arrival is (finite populations).
+    users: SimRng,
+    /// Admission come-backs and fake-listing routing.
+    world: SimRng,
 }
 
 /// A simulation run in progress. Build with [`Sim::new`], then [`Sim::run`].
@@ -89,6 +94,14 @@ pub struct Sim {
     scratch_view_rows: Vec<choking::ViewRow>,
     /// The token economy, when the scenario has one.
     econ: Option<Economy>,
+    /// Sites and agents, when the scenario has a world above the swarm.
+    world: Option<world::World>,
+    /// Every identity (one per host unless a host took a fresh one).
+    identities: Vec<crate::record::IdentityRecord>,
+    /// The host of each user of a finite population, once it first arrived.
+    users: Vec<Option<HostId>>,
+    /// The listings of each content on each site (`listings[content][site]`).
+    listings: Vec<Vec<Option<TorrentId>>>,
     /// Event count at which a debug build next runs the full invariant check.
     #[cfg_attr(not(debug_assertions), allow(dead_code))]
     next_full_check: u64,
@@ -110,50 +123,58 @@ impl Sim {
         let seed = scenario.seed;
         let horizon = SimTime::ZERO + scenario.horizon.0;
         let mut rngs = Rngs {
-            arrivals: (0..scenario.torrents.len())
-                .map(|i| substream(seed, Stream::Arrivals as u64, i as u64))
-                .collect(),
+            arrivals: Vec::new(),
             population: stream(seed, Stream::Population),
             departures: stream(seed, Stream::Departures),
             tracker: stream(seed, Stream::Tracker),
             picker: stream(seed, Stream::Picker),
             choker: stream(seed, Stream::Choker),
             host_reuse: stream(seed, Stream::HostReuse),
+            users: stream(seed, Stream::Users),
+            world: stream(seed, Stream::World),
         };
         let mut queue = EventQueue::default();
         let mut torrents = Vec::new();
         let mut arrivals = Vec::new();
-        for (i, t) in scenario.torrents.iter().enumerate() {
-            let n = t.num_pieces();
-            torrents.push(TorrentState {
-                num_pieces: n,
-                released: false,
-                members: Vec::new(),
-                copies: vec![0; n as usize],
-                pieces_without_copy: n,
-                lost_at: None,
-                seeds: 0,
-                leechers: 0,
-                arrivals: 0,
-                arrivals_pending: true,
-            });
-            let span = horizon.since(SimTime::ZERO + t.release.0);
-            arrivals.push(Some(ArrivalProcess::new(
-                &t.arrivals,
-                span,
-                &mut rngs.arrivals[i],
-            )));
-            queue.schedule(
-                SimTime::ZERO + t.release.0,
-                Event::Release {
-                    torrent: TorrentId(i as u32),
-                },
-            );
+        let sites = scenario.sites();
+        let named_by_site = !scenario.sites.is_empty();
+        let mut listings = vec![vec![None; sites.len()]; scenario.torrents.len()];
+        // One listing per (content, site it is listed on at release), in content order: a
+        // scenario without sites has exactly its catalog, in order.
+        for (c, t) in scenario.torrents.iter().enumerate() {
+            for s in scenario.listing_sites(c) {
+                let id = TorrentId(torrents.len() as u32);
+                listings[c][s] = Some(id);
+                let name = if named_by_site {
+                    format!("{}@{}", t.name, sites[s].name)
+                } else {
+                    t.name.clone()
+                };
+                let tracker = sites[s].tracker.unwrap_or(scenario.tracker);
+                torrents.push(TorrentState::new(
+                    t,
+                    ContentId(c as u32),
+                    (SiteId(s as u32), tracker),
+                    name,
+                ));
+                let mut rng = substream(seed, Stream::Arrivals as u64, u64::from(id.0));
+                let span = horizon.since(SimTime::ZERO + t.release.0);
+                let process = t.arrivals.scaled(sites[s].audience);
+                arrivals.push(Some(ArrivalProcess::new(&process, span, &mut rng)));
+                rngs.arrivals.push(rng);
+                queue.schedule(SimTime::ZERO + t.release.0, Event::Release { torrent: id });
+            }
         }
         queue.schedule(SimTime::ZERO, Event::Sample);
         let econ = scenario.economy.as_ref().map(|e| Economy::new(e, seed));
+        let world = scenario
+            .has_world()
+            .then(|| world::World::new(scenario, seed));
+        if world.is_some() {
+            queue.schedule(SimTime::ZERO, Event::WorldStart);
+        }
         let mut sim = Sim {
-            recorder: Recorder::new(scenario),
+            recorder: Recorder::new(torrents.iter().map(|t| t.name.clone()).collect()),
             scenario: scenario.clone(),
             horizon,
             queue,
@@ -178,9 +199,14 @@ impl Sim {
             scratch_unpaid: Vec::new(),
             scratch_conns: Vec::new(),
             econ,
+            world,
+            identities: Vec::new(),
+            users: vec![None; scenario.population.users.unwrap_or(0) as usize],
+            listings,
             next_full_check: 0,
         };
         sim.schedule_economy();
+        sim.schedule_site_checks();
         sim
     }
 
@@ -245,6 +271,11 @@ impl Sim {
             Event::ChannelPayout { channel, close } => self.on_channel_payout(now, channel, close),
             Event::Faucet => self.on_faucet(now),
             Event::SeedCheck { peer } => self.on_seed_check(now, peer),
+            Event::WorldStart => self.on_world_start(now),
+            Event::Command { slot } => self.on_command(now, slot),
+            Event::AgentWake { agent } => self.on_agent_wake(now, agent),
+            Event::SiteCheck { site } => self.on_site_check(now, site),
+            Event::RatioCheck { peer } => self.on_ratio_check(now, peer),
         }
     }
 
@@ -331,15 +362,21 @@ impl Sim {
             end,
             events_processed: self.events_processed,
             piece_transfers: self.piece_transfers,
-            hosts: self.hosts.iter().map(Host::record).collect(),
+            hosts: self
+                .hosts
+                .iter()
+                .map(|h| h.record(h.owner.and_then(|a| self.agent_kind(a))))
+                .collect(),
             peers: self.peers.iter().map(Peer::record).collect(),
             torrents: self.torrents.iter().map(TorrentState::record).collect(),
+            identities: std::mem::take(&mut self.identities),
         };
         Report::build(
             &self.scenario,
             &record,
             self.recorder.into_rows(),
             self.econ.as_ref(),
+            self.world.as_ref().map(|w| w.report_parts()),
         )
     }
 

@@ -5,7 +5,10 @@
 
 use crate::choker::Choker;
 use crate::config::{ChokerParams, PickerConfig};
-use crate::ids::{ClassId, ConnId, FlowId, HostId, PeerId, TorrentId};
+use crate::ids::{
+    AgentId, ClassId, ConnId, ContentId, FlowId, HostId, IdentityId, IpId, PeerId, SiteId,
+    TorrentId,
+};
 use crate::picker::PeerPieces;
 use crate::record::{HostRecord, PeerRecord, TorrentRecord};
 use crate::time::{SimDuration, SimTime};
@@ -13,18 +16,30 @@ use crate::time::{SimDuration, SimTime};
 /// A machine. Its capacities live in the bandwidth model under the same id.
 #[derive(Debug)]
 pub struct Host {
-    /// Bandwidth class; `None` for publishers.
+    /// Bandwidth class; `None` for publishers and agents' hosts.
     pub class: Option<ClassId>,
     /// Peers (one per torrent) this host currently runs.
     pub peers: Vec<PeerId>,
-    /// Position in `Sim::online_hosts` while online and reusable (not a publisher).
+    /// Position in `Sim::online_hosts` while online and reusable (an ordinary user's host).
     pub online_pos: Option<usize>,
+    pub ip: IpId,
+    /// Its current identity (a fresh one replaces it).
+    pub identity: IdentityId,
+    /// The agent that owns it (never reused by ordinary arrivals).
+    pub owner: Option<AgentId>,
+    /// Contents it completed and keeps (offline too): it joins their listings as a seed.
+    pub held: Vec<ContentId>,
 }
 
 impl Host {
-    /// The host as the report sees it.
-    pub fn record(&self) -> HostRecord {
-        HostRecord { class: self.class }
+    /// The host as the report sees it (`owner_kind`: the kind of its owner agent, if any).
+    pub fn record(&self, owner_kind: Option<&'static str>) -> HostRecord {
+        HostRecord {
+            class: self.class,
+            ip: self.ip,
+            identity: self.identity,
+            owner: self.owner.zip(owner_kind),
+        }
     }
 }
 
@@ -85,6 +100,8 @@ pub struct Peer {
     pub completed_at: Option<SimTime>,
     pub left_at: Option<SimTime>,
     pub leave_reason: Option<LeaveReason>,
+    /// The identity its host had when it joined.
+    pub identity: IdentityId,
 }
 
 impl Peer {
@@ -97,6 +114,7 @@ impl Peer {
         PeerRecord {
             host: self.host,
             torrent: self.torrent,
+            identity: self.identity,
             publisher: self.publisher,
             joined_at: self.joined_at,
             completed_at: self.completed_at,
@@ -221,9 +239,34 @@ impl Conn {
     }
 }
 
-/// A torrent's swarm as the engine tracks it.
+/// A listing's swarm as the engine tracks it (a "torrent").
 #[derive(Debug)]
 pub struct TorrentState {
+    /// What it shares and where it is listed.
+    pub content: ContentId,
+    pub site: SiteId,
+    /// Its name in tables.
+    pub name: String,
+    /// When it appeared (release, or a command).
+    pub listed_at: Option<SimTime>,
+    /// False for on-demand content nobody published yet.
+    pub published: bool,
+    /// A fake copy published as its own listing.
+    pub fake: bool,
+    /// Leechers that completed it and found it fake.
+    pub fake_downloads: u32,
+    /// A fake listing of the same content that takes a share of this one's arrivals while
+    /// this one is unpublished, and that share.
+    pub fake_alternative: Option<(TorrentId, f64)>,
+    /// Periods without a full copy online after release: (lost at, restored at).
+    pub episodes: Vec<(SimTime, Option<SimTime>)>,
+    /// Arrival times, kept only when agents may ask (popularity).
+    pub arrival_times: Vec<SimTime>,
+    /// The tracker settings of its site.
+    pub tracker: crate::config::TrackerConfig,
+    /// Content size and piece size, bytes (the last piece may be shorter).
+    pub size_bytes: u64,
+    pub piece_size: u64,
     pub num_pieces: u32,
     pub released: bool,
     /// Online peers (leechers and seeds), for tracker replies. Order changes on removal
@@ -243,11 +286,60 @@ pub struct TorrentState {
 }
 
 impl TorrentState {
+    /// Size of `piece` in bytes (the last one may be shorter).
+    #[inline]
+    pub fn piece_bytes(&self, piece: u32) -> u64 {
+        let start = u64::from(piece) * self.piece_size;
+        self.piece_size.min(self.size_bytes - start)
+    }
+
+    /// A listing of content `cfg` (id `content`) on `site`, before its release.
+    pub fn new(
+        cfg: &crate::config::TorrentConfig,
+        content: ContentId,
+        (site, tracker): (SiteId, crate::config::TrackerConfig),
+        name: String,
+    ) -> TorrentState {
+        let n = cfg.num_pieces();
+        TorrentState {
+            tracker,
+            size_bytes: cfg.size.0,
+            piece_size: cfg.piece_size.0,
+            content,
+            site,
+            name,
+            listed_at: None,
+            published: false,
+            fake: false,
+            fake_downloads: 0,
+            fake_alternative: None,
+            episodes: Vec::new(),
+            arrival_times: Vec::new(),
+            num_pieces: n,
+            released: false,
+            members: Vec::new(),
+            copies: vec![0; n as usize],
+            pieces_without_copy: n,
+            lost_at: None,
+            seeds: 0,
+            leechers: 0,
+            arrivals: 0,
+            arrivals_pending: true,
+        }
+    }
+
     /// The swarm at the end as the report sees it.
     pub fn record(&self) -> TorrentRecord {
         TorrentRecord {
+            name: self.name.clone(),
+            content: self.content,
+            site: self.site,
+            listed_at: self.listed_at,
+            fake: self.fake,
+            fake_downloads: self.fake_downloads,
             num_pieces: self.num_pieces,
             lost_at: self.lost_at,
+            episodes: self.episodes.clone(),
             seeds: self.seeds,
             leechers: self.leechers,
             arrivals: self.arrivals,

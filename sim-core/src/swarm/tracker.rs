@@ -19,8 +19,8 @@ impl Sim {
     /// Asks the tracker for up to `numwant` random members and connects to those with room.
     /// Then schedules the next periodic announce. Cost O(numwant · connections).
     pub(super) fn announce(&mut self, now: SimTime, peer: PeerId) {
-        let tracker = self.scenario.tracker;
         let t = self.peers[peer.index()].torrent;
+        let tracker = self.torrents[t.index()].tracker;
         let members = &self.torrents[t.index()].members;
         // A reply never holds more than the other members, whatever `numwant` says.
         let mut reply: Vec<PeerId> =
@@ -71,7 +71,7 @@ impl Sim {
     /// Brings the next announce forward when a peer has too few neighbours (rate-limited by
     /// `min_announce_interval`).
     pub(super) fn announce_soon_if_lonely(&mut self, now: SimTime, peer: PeerId) {
-        let tracker = self.scenario.tracker;
+        let tracker = self.torrents[self.peers[peer.index()].torrent.index()].tracker;
         let p = &mut self.peers[peer.index()];
         if !p.is_online() || p.conns.len() >= tracker.min_peers as usize {
             return;

@@ -19,7 +19,7 @@ impl Sim {
     /// Bytes of `piece` of the torrent `peer` is in.
     fn piece_bytes(&self, peer: PeerId, piece: u32) -> u64 {
         let t = self.peers[peer.index()].torrent;
-        self.scenario.torrents[t.index()].piece_bytes(piece)
+        self.torrents[t.index()].piece_bytes(piece)
     }
 
     /// Whether `down` wants something `up` holds. O(1) typically (early exit).

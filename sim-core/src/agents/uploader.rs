@@ -1,0 +1,171 @@
+//! An uploader: holds copies of on-demand content (`publish = "on_demand"`) and publishes it
+//! once somebody wants it. The first leecher of a listing of one of its contents starts the
+//! clock; `preparation` later it brings a host online and publishes (a seed of the content,
+//! or with `fake` a fake copy as a new listing); with `seed_for` it goes offline that long
+//! after, keeping its copy.
+//!
+//! Invariant: it publishes each listing at most once.
+
+use super::Agent;
+use crate::boundary::{Command, Fact, WorldView};
+use crate::config::{AgentConfig, Scenario};
+use crate::ids::{AgentId, ContentId, HostId, TorrentId};
+use crate::time::{SimDuration, SimTime};
+use std::collections::{BTreeSet, VecDeque};
+
+#[derive(Debug)]
+pub struct Uploader {
+    id: AgentId,
+    contents: Vec<ContentId>,
+    preparation: SimDuration,
+    fake: bool,
+    appeal: f64,
+    upload: u64,
+    seed_for: Option<SimDuration>,
+    host: Option<HostId>,
+    /// Listings that got demand, in the order it came: published when their time comes.
+    queued: VecDeque<(SimTime, TorrentId)>,
+    seen: BTreeSet<TorrentId>,
+    published: BTreeSet<TorrentId>,
+    hosts: Vec<HostId>,
+    host_requested: bool,
+    /// When it goes offline (after its last publication, with `seed_for`).
+    offline_at: Option<SimTime>,
+}
+
+impl Uploader {
+    pub fn new(id: AgentId, cfg: &AgentConfig, scenario: &Scenario) -> Uploader {
+        let AgentConfig::Uploader {
+            torrents,
+            preparation,
+            fake,
+            fake_appeal,
+            upload,
+            seed_for,
+            ..
+        } = cfg
+        else {
+            unreachable!("an uploader is built from an uploader entry")
+        };
+        Uploader {
+            id,
+            contents: torrents
+                .iter()
+                .filter_map(|n| scenario.torrents.iter().position(|t| &t.name == n))
+                .map(|i| ContentId(i as u32))
+                .collect(),
+            preparation: preparation.0,
+            fake: *fake,
+            appeal: *fake_appeal,
+            upload: upload.0,
+            seed_for: seed_for.map(|d| d.0),
+            host: None,
+            queued: VecDeque::new(),
+            seen: BTreeSet::new(),
+            published: BTreeSet::new(),
+            hosts: Vec::new(),
+            host_requested: false,
+            offline_at: None,
+        }
+    }
+
+    /// Publishes every queued listing whose preparation is over.
+    fn publish_due(&mut self, view: &dyn WorldView, out: &mut Vec<Command>) {
+        let Some(host) = self.host else { return };
+        let now = view.now();
+        while let Some(&(due, listing)) = self.queued.front() {
+            if due > now {
+                break;
+            }
+            self.queued.pop_front();
+            if self.published.insert(listing) {
+                out.push(Command::Publish {
+                    host,
+                    listing,
+                    fake: self.fake,
+                    appeal: self.appeal,
+                });
+                if let Some(d) = self.seed_for {
+                    self.offline_at = Some(now + d);
+                    out.push(Command::WakeAt {
+                        agent: self.id,
+                        at: now + d,
+                    });
+                }
+            }
+        }
+        if let Some(&(due, _)) = self.queued.front() {
+            out.push(Command::WakeAt {
+                agent: self.id,
+                at: due,
+            });
+        }
+    }
+}
+
+impl Agent for Uploader {
+    fn start(&mut self, _view: &dyn WorldView, _out: &mut Vec<Command>) {}
+
+    fn on_fact(&mut self, fact: &Fact, view: &dyn WorldView, out: &mut Vec<Command>) {
+        match *fact {
+            Fact::PeerJoined {
+                listing,
+                seed: false,
+                ..
+            } => {
+                let Some(l) = view.listings().into_iter().find(|l| l.listing == listing) else {
+                    return;
+                };
+                if l.published || l.fake || !self.contents.contains(&l.content) {
+                    return;
+                }
+                if !self.seen.insert(listing) {
+                    return;
+                }
+                let due = view.now() + self.preparation;
+                self.queued.push_back((due, listing));
+                out.push(Command::WakeAt {
+                    agent: self.id,
+                    at: due,
+                });
+            }
+            Fact::Wake { .. } => {
+                let now = view.now();
+                let Some(host) = self.host else {
+                    if !self.host_requested && !self.queued.is_empty() {
+                        self.host_requested = true;
+                        out.push(Command::CreateHost {
+                            agent: self.id,
+                            upload: self.upload,
+                            download: self.upload,
+                            strategy: None,
+                        });
+                    }
+                    return;
+                };
+                if self.offline_at.is_some_and(|at| at <= now) && view.host_online(host) {
+                    self.offline_at = None;
+                    out.push(Command::GoOffline {
+                        host,
+                        keep_content: true,
+                    });
+                }
+                self.publish_due(view, out);
+            }
+            Fact::HostCreated { host, .. } => {
+                self.host = Some(host);
+                self.hosts.push(host);
+                self.publish_due(view, out);
+            }
+            _ => {}
+        }
+    }
+
+    fn hosts(&self) -> &[HostId] {
+        &self.hosts
+    }
+
+    fn unbooked_cost(&self, _now: SimTime) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,146 @@
+//! The boundary between the engine and the layers above it (sites, agents): the **facts** the
+//! engine reports at its cold points, the **commands** the layers above return, and the
+//! read-only **view** of the world they decide from.
+//!
+//! Rules (ARCHITECTURE.md "Layers"): nothing above this boundary imports the engine; the
+//! engine delivers facts only from cold points (a peer joins, completes or leaves; a host
+//! goes offline; content is listed, lost or restored; an agent's wake-up) — never from a flow
+//! completion, a rechoke or a slot fill; facts go to the sites first, then to the agents in
+//! id order; commands are applied by the engine as events, after the handler that produced
+//! them, in the order they were returned.
+
+use crate::ids::{AgentId, ContentId, HostId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::record::LeaveReason;
+use crate::time::SimTime;
+
+/// Something that happened in the swarm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fact {
+    /// A host an agent asked for exists now.
+    HostCreated { agent: AgentId, host: HostId },
+    /// A peer joined a listing (as a leecher, or as a seed of content its host holds).
+    PeerJoined {
+        peer: PeerId,
+        host: HostId,
+        listing: TorrentId,
+        seed: bool,
+    },
+    /// A leecher completed; `fake` if the listing's content turned out to be fake.
+    PeerCompleted {
+        peer: PeerId,
+        host: HostId,
+        listing: TorrentId,
+        fake: bool,
+    },
+    /// A peer left its listing, having downloaded and uploaded these bytes there.
+    PeerLeft {
+        peer: PeerId,
+        host: HostId,
+        identity: IdentityId,
+        listing: TorrentId,
+        reason: LeaveReason,
+        downloaded: u64,
+        uploaded: u64,
+    },
+    /// A host went offline (all its peers left).
+    HostOffline { host: HostId },
+    /// Content became listed on a site (at release, or later by a command).
+    ContentListed {
+        listing: TorrentId,
+        content: ContentId,
+        site: SiteId,
+    },
+    /// The online peers of a listing no longer hold some piece.
+    ContentLost { listing: TorrentId },
+    /// The online peers of a listing hold every piece again.
+    ContentRestored { listing: TorrentId },
+    /// An agent's own wake-up (delivered to that agent only).
+    Wake { agent: AgentId },
+}
+
+/// What the layers above want done. The engine applies each as an event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Create a host for `agent` with these capacities (bytes/s); `strategy` is the economy
+    /// strategy it trades with. Answered by [`Fact::HostCreated`].
+    CreateHost {
+        agent: AgentId,
+        upload: u64,
+        download: u64,
+        strategy: Option<usize>,
+    },
+    /// `host` joins `listing` (as a seed if it holds the content).
+    Join { host: HostId, listing: TorrentId },
+    /// `host`'s peer in `listing` leaves.
+    Leave { host: HostId, listing: TorrentId },
+    /// `host` goes offline; with `keep_content` it keeps what it completed and can come back
+    /// as a seed of it.
+    GoOffline { host: HostId, keep_content: bool },
+    /// `host` (holding the content) publishes on-demand `listing`: it joins as a seed. With
+    /// `fake`, it publishes a fake copy instead, as a new listing on the same site that takes
+    /// `appeal` of the content's later arrivals while the real one is unpublished.
+    Publish {
+        host: HostId,
+        listing: TorrentId,
+        fake: bool,
+        appeal: f64,
+    },
+    /// Ban `identity` from `site`: its peers there leave and it may not join again.
+    Ban { site: SiteId, identity: IdentityId },
+    /// Wake `agent` at `at` (a [`Fact::Wake`]).
+    WakeAt { agent: AgentId, at: SimTime },
+    /// Move `amount` µT from `agent`'s account to the sink (rent paid outside the system).
+    PayRent { agent: AgentId, amount: u64 },
+    /// Move the balance of `host` to its owner `agent`'s account (earnings collected).
+    Collect { agent: AgentId, host: HostId },
+}
+
+/// A listing as the layers above see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ListingView {
+    pub listing: TorrentId,
+    pub content: ContentId,
+    pub site: SiteId,
+    /// When it appeared (its release, or the command that listed it); `None` before.
+    pub listed_at: Option<SimTime>,
+    pub seeds: u32,
+    pub leechers: u32,
+    pub arrivals: u32,
+    /// Every piece is held by some online peer.
+    pub available: bool,
+    /// Its content is published (false for on-demand content nobody has published yet).
+    pub published: bool,
+    pub fake: bool,
+}
+
+/// One peer of a host, as the layers above see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PeerView {
+    pub peer: PeerId,
+    pub listing: TorrentId,
+    pub seeding: bool,
+    pub joined_at: SimTime,
+    pub bytes_downloaded: u64,
+    pub bytes_uploaded: u64,
+}
+
+/// Read-only access to the world. Implemented by the engine; costs are stated per method.
+pub trait WorldView {
+    fn now(&self) -> SimTime;
+    /// Every listing, in id order. O(listings).
+    fn listings(&self) -> Vec<ListingView>;
+    /// Arrivals at `listing` since `since`. O(arrivals there since then).
+    fn arrivals_since(&self, listing: TorrentId, since: SimTime) -> u32;
+    /// The online peers of `host`, in join order. O(its peers).
+    fn host_peers(&self, host: HostId) -> Vec<PeerView>;
+    /// Whether `host` is online (has a peer).
+    fn host_online(&self, host: HostId) -> bool;
+    /// µT on `host`'s account (0 without an economy).
+    fn host_balance(&self, host: HostId) -> u64;
+    /// µT on `agent`'s account (0 without an economy).
+    fn agent_balance(&self, agent: AgentId) -> u64;
+    /// Whether the run has a token economy.
+    fn has_economy(&self) -> bool;
+    /// The listing of `content` on `site`, if any.
+    fn listing_of(&self, content: ContentId, site: SiteId) -> Option<TorrentId>;
+}

@@ -1,0 +1,136 @@
+//! `[[agents]]`: strategic actors above the swarm, one entry per group of agents of a kind.
+//! Each kind's behaviour lives in `crate::agents`; here only its parameters.
+
+use super::tagged::tagged_enum;
+use crate::units::{BytesPerSec, Duration};
+
+tagged_enum! {
+/// Which torrents an agent wants to be in.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SelectionConfig as "a selection policy" {
+    /// Listings released (or listed) at most `within` ago, newest first.
+    Newest {
+        within: Duration,
+        #[serde(default = "default_max_torrents")]
+        max_torrents: u32,
+    },
+    /// The listings with the most arrivals over the last `window`, most first.
+    Popular {
+        #[serde(default = "default_window")]
+        window: Duration,
+        #[serde(default = "default_max_torrents")]
+        max_torrents: u32,
+    },
+}
+}
+
+fn default_max_torrents() -> u32 {
+    5
+}
+fn default_window() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_reselect() -> Duration {
+    Duration::from_secs(600)
+}
+fn default_idle() -> Duration {
+    Duration::from_secs(3600)
+}
+fn one() -> u32 {
+    1
+}
+
+impl SelectionConfig {
+    pub fn max_torrents(&self) -> u32 {
+        match self {
+            SelectionConfig::Newest { max_torrents, .. }
+            | SelectionConfig::Popular { max_torrents, .. } => *max_torrents,
+        }
+    }
+}
+
+tagged_enum! {
+/// A group of agents of one kind.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AgentConfig as "an agent" {
+    /// Rented high-bandwidth hosts that join new torrents early and seed them. Each agent
+    /// rents one host, pays `cost_per_hour` tokens while renting, joins the torrents its
+    /// `selection` picks (re-selected every `reselect`), drops a torrent it uploaded less
+    /// than `min_upload` to over the last `idle`, and stops renting when its earnings over
+    /// the last `idle` do not cover the rent (with an `[economy]`).
+    Seedbox {
+        #[serde(default = "one")]
+        count: u32,
+        upload: BytesPerSec,
+        download: BytesPerSec,
+        /// Rent, tokens per hour (billed every `reselect`).
+        cost_per_hour: f64,
+        /// Tokens the agent starts with (minted into its account).
+        #[serde(default)]
+        capital: f64,
+        /// The economy strategy its host sells and buys with (default: the first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<String>,
+        /// Sites whose listings it considers (default: every site).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        sites: Vec<String>,
+        selection: SelectionConfig,
+        #[serde(default = "default_reselect")]
+        reselect: Duration,
+        #[serde(default = "default_idle")]
+        idle: Duration,
+        /// Bytes per `idle` below which a torrent is dropped.
+        #[serde(default)]
+        min_upload: crate::units::Bytes,
+        /// Stop renting when earnings over `idle` fall below the rent (economy runs only).
+        #[serde(default = "yes")]
+        stop_when_unprofitable: bool,
+    },
+    /// Publishes content listed `publish = "on_demand"` once somebody wants it: after
+    /// `preparation` from the first arrival of a listed torrent among `torrents`, it brings
+    /// its own host online as a seed of the content (or, with `fake`, of a fake copy that
+    /// leechers recognise as fake only once they complete it).
+    Uploader {
+        #[serde(default = "one")]
+        count: u32,
+        /// Contents (torrent names) it holds a copy of.
+        torrents: Vec<String>,
+        #[serde(default)]
+        preparation: Duration,
+        #[serde(default)]
+        fake: bool,
+        /// With `fake`: the share of later arrivals that pick the fake listing while the real
+        /// content is not published.
+        #[serde(default = "half")]
+        fake_appeal: f64,
+        upload: BytesPerSec,
+        /// How long it seeds once published (absent: to the horizon).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed_for: Option<Duration>,
+    },
+}
+}
+
+fn yes() -> bool {
+    true
+}
+fn half() -> f64 {
+    0.5
+}
+
+impl AgentConfig {
+    /// The kind's name, as written in `kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            AgentConfig::Seedbox { .. } => "seedbox",
+            AgentConfig::Uploader { .. } => "uploader",
+        }
+    }
+
+    /// How many agents this entry makes.
+    pub fn count(&self) -> u32 {
+        match self {
+            AgentConfig::Seedbox { count, .. } | AgentConfig::Uploader { count, .. } => *count,
+        }
+    }
+}

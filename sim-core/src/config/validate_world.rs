@@ -1,0 +1,285 @@
+//! Validation of the world above the swarm: sites and their rules, listings, the user
+//! population and IPs, agents. Every check names the field and what is allowed.
+
+use super::validate::{ConfigError, err, validate_file_name};
+use super::validate_economy::token_amount;
+use super::{AgentConfig, IpPlan, Scenario, SelectionConfig, SiteRules};
+use crate::units::Duration;
+
+/// Most agents of one `[[agents]]` entry (each owns a host and wakes up on its own).
+pub const MAX_AGENTS: u32 = 10_000;
+
+fn positive(field: String, d: Duration) -> Result<(), ConfigError> {
+    if d.0.as_micros() == 0 {
+        Err(err(field, "must be longer than 0s"))
+    } else {
+        Ok(())
+    }
+}
+
+fn share(field: String, x: f64) -> Result<(), ConfigError> {
+    if x.is_finite() && (0.0..=1.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(err(field, format!("must be within [0, 1], got {x}")))
+    }
+}
+
+impl Scenario {
+    /// Checks `[[sites]]`, `listed_on`, `[population]`'s users and IPs, and `[[agents]]`.
+    pub(super) fn validate_world(&self) -> Result<(), ConfigError> {
+        for (i, s) in self.sites.iter().enumerate() {
+            let f = |name: &str| format!("sites[{i}].{name}");
+            validate_file_name(&f("name"), &s.name)?;
+            if self.sites[..i].iter().any(|o| o.name == s.name) {
+                return Err(err(
+                    f("name"),
+                    format!("\"{}\" is used by two sites; names must be unique", s.name),
+                ));
+            }
+            if !(s.audience.is_finite() && s.audience > 0.0 && s.audience <= 1e6) {
+                return Err(err(
+                    f("audience"),
+                    format!("must be a number within (0, 1000000], got {}", s.audience),
+                ));
+            }
+            if let Some(t) = &s.tracker {
+                super::validate::validate_tracker(&f("tracker"), t)?;
+            }
+            token_amount(f("identity.fresh_cost"), s.identity.fresh_cost)?;
+            if let Some(SiteRules::Ratio {
+                min_ratio,
+                grace,
+                watch,
+                check_every,
+                table,
+                comeback,
+            }) = &s.rules
+            {
+                let r = |name: &str| f(&format!("rules.{name}"));
+                if !(min_ratio.is_finite() && (0.0..=100.0).contains(min_ratio)) {
+                    return Err(err(
+                        r("min_ratio"),
+                        format!("must be within [0, 100], got {min_ratio}"),
+                    ));
+                }
+                if grace.0 == 0 {
+                    return Err(err(
+                        r("grace"),
+                        "must be larger than 0 B: without a free amount every newcomer is below any ratio at its first check",
+                    ));
+                }
+                positive(r("watch"), *watch)?;
+                positive(r("check_every"), *check_every)?;
+                share(r("comeback"), *comeback)?;
+                for (k, step) in table.iter().enumerate() {
+                    if !(step.ratio.is_finite() && (0.0..=100.0).contains(&step.ratio)) {
+                        return Err(err(
+                            r(&format!("table[{k}].ratio")),
+                            format!("must be within [0, 100], got {}", step.ratio),
+                        ));
+                    }
+                    if k > 0 && step.downloaded <= table[k - 1].downloaded {
+                        return Err(err(
+                            r(&format!("table[{k}].downloaded")),
+                            "rows must be sorted by `downloaded`, increasing",
+                        ));
+                    }
+                }
+            }
+        }
+        let sites = self.sites();
+        let known = || {
+            sites
+                .iter()
+                .map(|s| format!("\"{}\"", s.name))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        for (i, t) in self.torrents.iter().enumerate() {
+            let window_s = self.horizon.as_secs_f64() - t.release.as_secs_f64();
+            for s in self.listing_sites(i) {
+                let audience = sites[s].audience;
+                if audience != 1.0 && matches!(t.arrivals, super::ArrivalConfig::Trace { .. }) {
+                    return Err(err(
+                        format!("sites[{s}].audience"),
+                        format!(
+                            "is {audience}, but torrents[{i}] arrives by a trace, which cannot be scaled; list it on a site of audience 1"
+                        ),
+                    ));
+                }
+                let expected =
+                    super::validate::expected_arrivals(&t.arrivals.scaled(audience), window_s);
+                if expected > f64::from(super::validate::MAX_ARRIVALS) {
+                    return Err(err(
+                        format!("sites[{s}].audience"),
+                        format!(
+                            "makes torrents[{i}] expect about {expected:.3e} arrivals there; at most {} per listing are allowed",
+                            super::validate::MAX_ARRIVALS
+                        ),
+                    ));
+                }
+            }
+            for (k, name) in t.listed_on.iter().enumerate() {
+                let field = format!("torrents[{i}].listed_on[{k}]");
+                if !sites.iter().any(|s| &s.name == name) {
+                    return Err(err(
+                        field,
+                        format!("no site is named \"{name}\"; sites: {}", known()),
+                    ));
+                }
+                if t.listed_on[..k].contains(name) {
+                    return Err(err(field, format!("\"{name}\" is listed twice")));
+                }
+            }
+        }
+        if let Some(users) = self.population.users
+            && !(1..=super::validate::MAX_ARRIVALS).contains(&users)
+        {
+            return Err(err(
+                "population.users",
+                format!(
+                    "must be within [1, {}], got {users}",
+                    super::validate::MAX_ARRIVALS
+                ),
+            ));
+        }
+        if let IpPlan::Shared { hosts_per_ip } = self.population.ips
+            && hosts_per_ip == 0
+        {
+            return Err(err("population.ips.hosts_per_ip", "must be at least 1"));
+        }
+        for (i, a) in self.agents.iter().enumerate() {
+            self.validate_agent(i, a, &sites, &known())?;
+        }
+        Ok(())
+    }
+
+    fn validate_agent(
+        &self,
+        i: usize,
+        a: &AgentConfig,
+        sites: &[super::SiteConfig],
+        known_sites: &str,
+    ) -> Result<(), ConfigError> {
+        let f = |name: &str| format!("agents[{i}].{name}");
+        if a.count() == 0 || a.count() > MAX_AGENTS {
+            return Err(err(
+                f("count"),
+                format!("must be within [1, {MAX_AGENTS}], got {}", a.count()),
+            ));
+        }
+        match a {
+            AgentConfig::Seedbox {
+                upload,
+                download,
+                cost_per_hour,
+                capital,
+                strategy,
+                sites: wanted,
+                selection,
+                reselect,
+                idle,
+                ..
+            } => {
+                if upload.0 == 0 {
+                    return Err(err(f("upload"), "must be larger than 0 B/s"));
+                }
+                if download.0 == 0 {
+                    return Err(err(f("download"), "must be larger than 0 B/s"));
+                }
+                token_amount(f("cost_per_hour"), *cost_per_hour)?;
+                token_amount(f("capital"), *capital)?;
+                if let Some(name) = strategy {
+                    let Some(e) = &self.economy else {
+                        return Err(err(
+                            f("strategy"),
+                            "names an economy strategy, but the scenario has no [economy]",
+                        ));
+                    };
+                    if !e.strategies.iter().any(|s| &s.name == name) {
+                        let names: Vec<String> = e
+                            .strategies
+                            .iter()
+                            .map(|s| format!("\"{}\"", s.name))
+                            .collect();
+                        return Err(err(
+                            f("strategy"),
+                            format!(
+                                "no strategy is named \"{name}\"; strategies: {}",
+                                names.join(", ")
+                            ),
+                        ));
+                    }
+                }
+                for (k, name) in wanted.iter().enumerate() {
+                    if !sites.iter().any(|s| &s.name == name) {
+                        return Err(err(
+                            f(&format!("sites[{k}]")),
+                            format!("no site is named \"{name}\"; sites: {known_sites}"),
+                        ));
+                    }
+                }
+                if selection.max_torrents() == 0 {
+                    return Err(err(f("selection.max_torrents"), "must be at least 1"));
+                }
+                match selection {
+                    SelectionConfig::Newest { within, .. } => {
+                        positive(f("selection.within"), *within)?
+                    }
+                    SelectionConfig::Popular { window, .. } => {
+                        positive(f("selection.window"), *window)?
+                    }
+                }
+                positive(f("reselect"), *reselect)?;
+                positive(f("idle"), *idle)?;
+            }
+            AgentConfig::Uploader {
+                torrents,
+                fake_appeal,
+                upload,
+                seed_for,
+                ..
+            } => {
+                if torrents.is_empty() {
+                    return Err(err(
+                        f("torrents"),
+                        "name at least one torrent it can publish",
+                    ));
+                }
+                for (k, name) in torrents.iter().enumerate() {
+                    let Some(t) = self.torrents.iter().find(|t| &t.name == name) else {
+                        let names: Vec<String> = self
+                            .torrents
+                            .iter()
+                            .map(|t| format!("\"{}\"", t.name))
+                            .collect();
+                        return Err(err(
+                            f(&format!("torrents[{k}]")),
+                            format!(
+                                "no torrent is named \"{name}\"; torrents: {}",
+                                names.join(", ")
+                            ),
+                        ));
+                    };
+                    if t.publish != super::Publish::OnDemand {
+                        return Err(err(
+                            f(&format!("torrents[{k}]")),
+                            format!(
+                                "\"{name}\" is published at release; an uploader publishes only content with publish = \"on_demand\""
+                            ),
+                        ));
+                    }
+                }
+                share(f("fake_appeal"), *fake_appeal)?;
+                if upload.0 == 0 {
+                    return Err(err(f("upload"), "must be larger than 0 B/s"));
+                }
+                if let Some(d) = seed_for {
+                    positive(f("seed_for"), *d)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,498 @@
+//! The engine's bridge to the world above the swarm (sites and agents, `boundary`): it
+//! delivers facts from the engine's cold points, applies the commands they return as events,
+//! runs the sites' periodic checks, admits identities at arrivals, and answers the layers'
+//! questions through [`WorldView`].
+//!
+//! Invariant: facts reach the sites first, then the agents in id order; a command is applied
+//! by its own `Command` event at the time it was returned, after the handler that returned
+//! it; nothing here runs from a flow completion, a rechoke or a slot fill, and nothing here
+//! runs for a scenario without a world.
+
+use super::state::{LeaveReason, PeerState};
+use super::{Event, Sim, TorrentState};
+use crate::agents::Agents;
+use crate::boundary::{Command, Fact, ListingView, PeerView, WorldView};
+use crate::config::{Scenario, SeedingTime, SiteRules};
+use crate::ids::{AgentId, ContentId, HostId, IdentityId, IpId, PeerId, SiteId, TorrentId};
+use crate::record::IdentityRecord;
+use crate::sites::{Admission, Sites};
+use crate::time::SimTime;
+use std::collections::BTreeMap;
+
+/// The layers above the swarm and the commands they returned.
+#[derive(Debug)]
+pub(super) struct World {
+    pub sites: Sites,
+    pub agents: Agents,
+    /// Commands waiting for their `Command` event (taken when applied).
+    commands: Vec<Option<Command>>,
+    /// Whether agents may ask for arrivals over time (then listings keep arrival times).
+    pub track_arrivals: bool,
+}
+
+impl World {
+    pub fn new(scenario: &Scenario, seed: u64) -> World {
+        let agents = Agents::new(scenario, seed);
+        World {
+            sites: Sites::new(&scenario.sites()),
+            track_arrivals: !agents.is_empty(),
+            agents,
+            commands: Vec::new(),
+        }
+    }
+
+    /// What the report needs of the world: the sites and the agents.
+    pub fn report_parts(&self) -> (&Sites, &Agents) {
+        (&self.sites, &self.agents)
+    }
+}
+
+impl Sim {
+    /// The kind of agent `agent`, if the run has agents.
+    pub(super) fn agent_kind(&self, agent: AgentId) -> Option<&'static str> {
+        self.world.as_ref().map(|w| w.agents.kind(agent))
+    }
+
+    /// Schedules the first check of every site with a rule.
+    pub(super) fn schedule_site_checks(&mut self) {
+        let Some(world) = &self.world else { return };
+        for s in 0..world.sites.len() {
+            let site = SiteId(s as u32);
+            if let Some(SiteRules::Ratio { check_every, .. }) = &world.sites.config(site).rules {
+                let at = SimTime::ZERO + check_every.0;
+                if at <= self.horizon {
+                    self.queue.schedule(at, Event::SiteCheck { site });
+                }
+            }
+        }
+    }
+
+    /// Delivers `fact` to the sites, then to the agents (id order); schedules what they
+    /// return. A no-op without a world.
+    pub(super) fn tell(&mut self, now: SimTime, fact: Fact) {
+        let Some(mut world) = self.world.take() else {
+            return;
+        };
+        if let Fact::PeerLeft {
+            identity,
+            listing,
+            downloaded,
+            uploaded,
+            ..
+        } = fact
+        {
+            let site = self.torrents[listing.index()].site;
+            world.sites.peer_left(site, identity, downloaded, uploaded);
+        }
+        let mut out = Vec::new();
+        world.agents.deliver(&fact, self, &mut out);
+        self.world = Some(world);
+        self.enqueue(now, out);
+    }
+
+    /// Schedules each command as its own event at `now`, in order.
+    fn enqueue(&mut self, now: SimTime, commands: Vec<Command>) {
+        let Some(world) = self.world.as_mut() else {
+            return;
+        };
+        for c in commands {
+            let slot = world.commands.len() as u32;
+            world.commands.push(Some(c));
+            self.queue.schedule(now, Event::Command { slot });
+        }
+    }
+
+    pub(super) fn on_world_start(&mut self, now: SimTime) {
+        let Some(mut world) = self.world.take() else {
+            return;
+        };
+        if let Some(econ) = self.econ.as_mut() {
+            for a in 0..world.agents.len() {
+                let id = AgentId(a as u32);
+                let capital = match &self.scenario.agents[world.agents.entry(id)] {
+                    crate::config::AgentConfig::Seedbox { capital, .. } => *capital,
+                    crate::config::AgentConfig::Uploader { .. } => 0.0,
+                };
+                econ.add_agent(now, id, capital);
+            }
+        }
+        let mut out = Vec::new();
+        world.agents.start(self, &mut out);
+        self.world = Some(world);
+        self.enqueue(now, out);
+    }
+
+    pub(super) fn on_agent_wake(&mut self, now: SimTime, agent: AgentId) {
+        self.tell(now, Fact::Wake { agent });
+    }
+
+    /// Applies one command.
+    pub(super) fn on_command(&mut self, now: SimTime, slot: u32) {
+        let Some(command) = self
+            .world
+            .as_mut()
+            .and_then(|w| w.commands.get_mut(slot as usize))
+            .and_then(Option::take)
+        else {
+            return;
+        };
+        match command {
+            Command::CreateHost {
+                agent,
+                upload,
+                download,
+                strategy,
+            } => {
+                let host = self.add_host(now, None, upload, download, Some((agent, strategy)));
+                self.tell(now, Fact::HostCreated { agent, host });
+            }
+            Command::Join { host, listing } => self.join(now, host, listing),
+            Command::Leave { host, listing } => {
+                if let Some(peer) = self.peer_of(host, listing) {
+                    self.on_leave(now, peer, LeaveReason::Dropped);
+                }
+            }
+            Command::GoOffline { host, keep_content } => self.go_offline(now, host, keep_content),
+            Command::Publish {
+                host,
+                listing,
+                fake,
+                appeal,
+            } => self.publish(now, host, listing, fake, appeal),
+            Command::Ban { site, identity } => self.ban(now, site, identity),
+            Command::WakeAt { agent, at } => {
+                self.queue.schedule(at.max(now), Event::AgentWake { agent });
+            }
+            Command::PayRent { agent, amount } => {
+                if let Some(econ) = self.econ.as_mut() {
+                    econ.pay_rent(now, agent, amount);
+                }
+            }
+            Command::Collect { agent, host } => {
+                if let Some(econ) = self.econ.as_mut() {
+                    econ.collect(now, agent, host);
+                }
+            }
+        }
+    }
+
+    /// `host`'s online peer in `listing`, if any.
+    fn peer_of(&self, host: HostId, listing: TorrentId) -> Option<PeerId> {
+        self.hosts[host.index()]
+            .peers
+            .iter()
+            .copied()
+            .find(|p| self.peers[p.index()].torrent == listing)
+    }
+
+    /// `host` joins `listing`: as a seed if it holds the content, else as a leecher (if the
+    /// site admits its identity). Nothing if it is already there.
+    fn join(&mut self, now: SimTime, host: HostId, listing: TorrentId) {
+        if self.peer_of(host, listing).is_some() || !self.torrents[listing.index()].released {
+            return;
+        }
+        let content = self.torrents[listing.index()].content;
+        let seed = self.hosts[host.index()].held.contains(&content);
+        if !self.admit(now, host, listing) {
+            return;
+        }
+        let client = self.scenario.client.clone();
+        self.add_peer(now, host, listing, seed, &client);
+    }
+
+    /// Takes `host` offline: every peer leaves; with `keep_content` it keeps what it holds
+    /// in full.
+    fn go_offline(&mut self, now: SimTime, host: HostId, keep_content: bool) {
+        for peer in self.hosts[host.index()].peers.clone() {
+            let p = &self.peers[peer.index()];
+            if keep_content && p.state == PeerState::Seeding {
+                let content = self.torrents[p.torrent.index()].content;
+                if !self.torrents[p.torrent.index()].fake
+                    && !self.hosts[host.index()].held.contains(&content)
+                {
+                    self.hosts[host.index()].held.push(content);
+                }
+            }
+            self.on_leave(now, peer, LeaveReason::Offline);
+        }
+        self.tell(now, Fact::HostOffline { host });
+    }
+
+    /// Publishes on-demand `listing` from `host` (see [`Command::Publish`]).
+    fn publish(&mut self, now: SimTime, host: HostId, listing: TorrentId, fake: bool, appeal: f64) {
+        let content = self.torrents[listing.index()].content;
+        if !fake {
+            if !self.hosts[host.index()].held.contains(&content) {
+                self.hosts[host.index()].held.push(content);
+            }
+            self.torrents[listing.index()].published = true;
+            self.join(now, host, listing);
+            return;
+        }
+        // A fake copy: its own listing on the same site, taking `appeal` of the arrivals.
+        let real = &self.torrents[listing.index()];
+        let site = real.site;
+        let cfg = &self.scenario.torrents[content.index()];
+        let name = format!("{} (fake {})", real.name, self.torrents.len());
+        let id = TorrentId(self.torrents.len() as u32);
+        let tracker = self.torrents[listing.index()].tracker;
+        let mut fake_listing = TorrentState::new(cfg, content, (site, tracker), name);
+        fake_listing.fake = true;
+        fake_listing.published = true;
+        fake_listing.released = true;
+        fake_listing.listed_at = Some(now);
+        fake_listing.arrivals_pending = false;
+        self.torrents.push(fake_listing);
+        self.arrivals.push(None);
+        self.recorder
+            .add_torrent(self.torrents[id.index()].name.clone());
+        self.torrents[listing.index()].fake_alternative = Some((id, appeal));
+        let client = self.scenario.client.clone();
+        if self.admit(now, host, id) {
+            self.add_peer(now, host, id, true, &client);
+        }
+        self.tell(
+            now,
+            Fact::ContentListed {
+                listing: id,
+                content,
+                site,
+            },
+        );
+    }
+
+    /// Bans `identity` on `site`: its peers on the site's listings leave.
+    fn ban(&mut self, now: SimTime, site: SiteId, identity: IdentityId) {
+        let host = self.identities[identity.index()].host;
+        for peer in self.hosts[host.index()].peers.clone() {
+            let p = &self.peers[peer.index()];
+            if p.identity == identity && self.torrents[p.torrent.index()].site == site {
+                self.on_leave(now, peer, LeaveReason::Banned);
+            }
+        }
+    }
+
+    /// Whether `host` may join `listing`: its site admits its identity, possibly after its
+    /// user takes a fresh identity (paid, when the economy lets it). A draw from the world
+    /// stream is made for every admission with a world.
+    pub(super) fn admit(&mut self, now: SimTime, host: HostId, listing: TorrentId) -> bool {
+        use rand::RngExt;
+        let Some(world) = self.world.as_mut() else {
+            return true;
+        };
+        let site = self.torrents[listing.index()].site;
+        let (identity, ip) = (
+            self.hosts[host.index()].identity,
+            self.hosts[host.index()].ip,
+        );
+        let draw: f64 = self.rngs.world.random();
+        match world.sites.admit(site, identity, ip, draw) {
+            Admission::Admit => true,
+            Admission::Refuse => false,
+            Admission::FreshIdentity => {
+                let cost = world.sites.config(site).identity.fresh_cost;
+                if let Some(econ) = self.econ.as_mut()
+                    && !econ.pay_fresh_identity(now, host, cost)
+                {
+                    return false;
+                }
+                let fresh = self.new_identity(now, host, ip);
+                self.hosts[host.index()].identity = fresh;
+                let world = self.world.as_mut().expect("checked above");
+                world.sites.admit(site, fresh, ip, draw) == Admission::Admit
+            }
+        }
+    }
+
+    /// A new identity for `host` on `ip`.
+    pub(super) fn new_identity(&mut self, now: SimTime, host: HostId, ip: IpId) -> IdentityId {
+        let id = IdentityId(self.identities.len() as u32);
+        self.identities.push(IdentityRecord {
+            host,
+            ip,
+            created_at: now,
+        });
+        id
+    }
+
+    /// A site's periodic ratio check: the live bytes of its identities' online peers, the
+    /// bans that follow (applied as commands), the next check.
+    pub(super) fn on_site_check(&mut self, now: SimTime, site: SiteId) {
+        let mut live: BTreeMap<IdentityId, (u64, u64)> = BTreeMap::new();
+        let (mut seeds, mut leechers) = (0, 0);
+        for t in self.torrents.iter().filter(|t| t.site == site) {
+            seeds += t.seeds;
+            leechers += t.leechers;
+            for &m in &t.members {
+                let p = &self.peers[m.index()];
+                let e = live.entry(p.identity).or_default();
+                e.0 += p.bytes_downloaded;
+                e.1 += p.bytes_uploaded;
+            }
+        }
+        let Some(world) = self.world.as_mut() else {
+            return;
+        };
+        let bans = world.sites.check(site, now, &live, (seeds, leechers));
+        let every = match &world.sites.config(site).rules {
+            Some(SiteRules::Ratio { check_every, .. }) => check_every.0,
+            None => return,
+        };
+        let commands = bans
+            .into_iter()
+            .map(|identity| Command::Ban { site, identity })
+            .collect();
+        self.enqueue(now, commands);
+        if now + every <= self.horizon {
+            self.queue.schedule(now + every, Event::SiteCheck { site });
+        }
+    }
+
+    /// A seeder seeding until its site ratio: leave once the identity's ratio on the site
+    /// reaches the target or the deadline passed; otherwise check again in `window`.
+    pub(super) fn on_ratio_check(&mut self, now: SimTime, peer: PeerId) {
+        let p = &self.peers[peer.index()];
+        if p.state != PeerState::Seeding {
+            return;
+        }
+        let listing = p.torrent;
+        let content = self.torrents[listing.index()].content;
+        let SeedingTime::UntilRatio {
+            ratio,
+            max_time,
+            window,
+            ..
+        } = self.scenario.torrents[content.index()].seeding
+        else {
+            return;
+        };
+        let site = self.torrents[listing.index()].site;
+        let identity = p.identity;
+        let deadline = p.completed_at.unwrap_or(now) + max_time.0;
+        // Bytes of the identity's peers online on this site.
+        let (mut down, mut up) = (0, 0);
+        for &q in &self.hosts[p.host.index()].peers {
+            let q = &self.peers[q.index()];
+            if q.identity == identity && self.torrents[q.torrent.index()].site == site {
+                down += q.bytes_downloaded;
+                up += q.bytes_uploaded;
+            }
+        }
+        let Some(world) = &self.world else { return };
+        let (down, up) = world.sites.totals(site, identity, down, up);
+        let reached = down == 0 || up as f64 >= ratio * down as f64;
+        if reached || now >= deadline {
+            self.queue.schedule(
+                now,
+                Event::Leave {
+                    peer,
+                    reason: LeaveReason::SeedingOver,
+                },
+            );
+        } else {
+            self.queue
+                .schedule((now + window.0).min(deadline), Event::RatioCheck { peer });
+        }
+    }
+
+    /// Records the first arrival-time information agents may ask for.
+    pub(super) fn note_arrival(&mut self, now: SimTime, listing: TorrentId) {
+        if self.world.as_ref().is_some_and(|w| w.track_arrivals) {
+            self.torrents[listing.index()].arrival_times.push(now);
+        }
+    }
+
+    /// The listing an arrival for `listing` goes to: a fake alternative takes its share
+    /// while the real content is unpublished.
+    pub(super) fn route_arrival(&mut self, listing: TorrentId) -> TorrentId {
+        use rand::RngExt;
+        let t = &self.torrents[listing.index()];
+        match t.fake_alternative {
+            Some((fake, appeal)) if !t.published => {
+                let u: f64 = self.rngs.world.random();
+                if u < appeal { fake } else { listing }
+            }
+            _ => listing,
+        }
+    }
+
+    /// The listing of `content` on `site`, if any.
+    pub(super) fn listing(&self, content: ContentId, site: SiteId) -> Option<TorrentId> {
+        self.listings
+            .get(content.index())
+            .and_then(|l| l.get(site.index()).copied().flatten())
+    }
+}
+
+impl WorldView for Sim {
+    fn now(&self) -> SimTime {
+        self.queue.now()
+    }
+
+    fn listings(&self) -> Vec<ListingView> {
+        self.torrents
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ListingView {
+                listing: TorrentId(i as u32),
+                content: t.content,
+                site: t.site,
+                listed_at: t.listed_at,
+                seeds: t.seeds,
+                leechers: t.leechers,
+                arrivals: t.arrivals,
+                available: t.released && t.pieces_without_copy == 0,
+                published: t.published,
+                fake: t.fake,
+            })
+            .collect()
+    }
+
+    fn arrivals_since(&self, listing: TorrentId, since: SimTime) -> u32 {
+        let times = &self.torrents[listing.index()].arrival_times;
+        let first = times.partition_point(|&t| t < since);
+        (times.len() - first) as u32
+    }
+
+    fn host_peers(&self, host: HostId) -> Vec<PeerView> {
+        self.hosts[host.index()]
+            .peers
+            .iter()
+            .map(|&p| {
+                let peer = &self.peers[p.index()];
+                PeerView {
+                    peer: p,
+                    listing: peer.torrent,
+                    seeding: peer.state == PeerState::Seeding,
+                    joined_at: peer.joined_at,
+                    bytes_downloaded: peer.bytes_downloaded,
+                    bytes_uploaded: peer.bytes_uploaded,
+                }
+            })
+            .collect()
+    }
+
+    fn host_online(&self, host: HostId) -> bool {
+        !self.hosts[host.index()].peers.is_empty()
+    }
+
+    fn host_balance(&self, host: HostId) -> u64 {
+        self.econ.as_ref().map_or(0, |e| {
+            e.balance(crate::economy::ledger::Account::Host(host))
+        })
+    }
+
+    fn agent_balance(&self, agent: AgentId) -> u64 {
+        self.econ.as_ref().map_or(0, |e| {
+            e.balance(crate::economy::ledger::Account::Agent(agent))
+        })
+    }
+
+    fn has_economy(&self) -> bool {
+        self.econ.is_some()
+    }
+
+    fn listing_of(&self, content: ContentId, site: SiteId) -> Option<TorrentId> {
+        self.listing(content, site)
+    }
+}
