@@ -91,8 +91,9 @@ impl Sites {
             .get(&identity)
             .is_some_and(|st| st.banned_at.is_some());
         if !banned {
-            if !self.standing[s].contains_key(&identity) {
-                self.standing[s].insert(identity, Standing::default());
+            if let std::collections::btree_map::Entry::Vacant(e) = self.standing[s].entry(identity)
+            {
+                e.insert(Standing::default());
                 *self.per_ip[s].entry(ip).or_default() += 1;
             }
             return Admission::Admit;
