@@ -139,6 +139,9 @@ pub trait WorldView {
     fn host_balance(&self, host: HostId) -> u64;
     /// µT on `agent`'s account (0 without an economy).
     fn agent_balance(&self, agent: AgentId) -> u64;
+    /// µT `host`'s peers earned by selling so far, settled or not (0 without an economy).
+    /// O(its peers, past ones included).
+    fn host_earnings(&self, host: HostId) -> u64;
     /// Whether the run has a token economy.
     fn has_economy(&self) -> bool;
     /// The listing of `content` on `site`, if any.

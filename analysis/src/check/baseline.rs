@@ -150,8 +150,14 @@ impl Baseline {
     }
 
     /// The baseline text for `values`, keeping this baseline's seeds, ignore list and
-    /// tolerances.
-    pub fn render(&self, scenario: &str, values: &[(String, Option<f64>)]) -> String {
+    /// tolerances. Metrics come in the order of `order` (the summary's); an ignored metric
+    /// keeps its table as it is, where it stands.
+    pub fn render(
+        &self,
+        scenario: &str,
+        order: &[String],
+        values: &[(String, Option<f64>)],
+    ) -> String {
         let mut s = format!(
             "# Regression baseline of {scenario}: the mean over `seeds` of every summary metric.\n\
              # Checked by `tokenswarm check`; values rewritten by `tokenswarm check --bless`, which\n\
@@ -167,30 +173,35 @@ impl Baseline {
         let seeds: Vec<String> = self.seeds.iter().map(u64::to_string).collect();
         s.push_str(&format!("seeds = [{}]\n", seeds.join(", ")));
         s.push_str(&format!("ignore = [{}]\n", list(&self.ignore)));
-        for (name, value) in values {
-            let old = self.metrics.get(name);
-            let (rel, abs) = old.map_or((DEFAULT_REL, 0.0), |e| (e.rel, e.abs));
+        let table = |s: &mut String, name: &str, value: Option<f64>, rel: f64, abs: f64| {
             s.push_str(&format!(
                 "\n[metrics.{}]\n",
-                toml::Value::String(name.clone())
+                toml::Value::String(name.to_string())
             ));
             if let Some(v) = value {
-                s.push_str(&format!("value = {}\n", float(*v)));
+                s.push_str(&format!("value = {}\n", float(v)));
             }
             s.push_str(&format!("rel = {}\nabs = {}\n", float(rel), float(abs)));
-        }
-        // Ignored metrics keep their tables as they are: ignoring a metric for a while must
-        // not lose its tolerance.
-        for (name, e) in &self.metrics.0 {
-            if self.ignore.contains(name) && !values.iter().any(|(n, _)| n == name) {
-                s.push_str(&format!(
-                    "\n[metrics.{}]\n",
-                    toml::Value::String(name.clone())
-                ));
-                if let Some(v) = e.value {
-                    s.push_str(&format!("value = {}\n", float(v)));
+        };
+        for name in order {
+            let old = self.metrics.get(name);
+            if self.ignore.contains(name) {
+                // Ignoring a metric for a while must not lose its tolerance.
+                if let Some(e) = old {
+                    table(&mut s, name, e.value, e.rel, e.abs);
                 }
-                s.push_str(&format!("rel = {}\nabs = {}\n", float(e.rel), float(e.abs)));
+                continue;
+            }
+            let Some((_, value)) = values.iter().find(|(n, _)| n == name) else {
+                continue;
+            };
+            let (rel, abs) = old.map_or((DEFAULT_REL, 0.0), |e| (e.rel, e.abs));
+            table(&mut s, name, *value, rel, abs);
+        }
+        // Ignored metrics no longer in the summary keep their tables too, at the end.
+        for (name, e) in &self.metrics.0 {
+            if self.ignore.contains(name) && !order.contains(name) {
+                table(&mut s, name, e.value, e.rel, e.abs);
             }
         }
         s
@@ -239,7 +250,12 @@ mod tests {
             ignore: vec!["x".into()],
             metrics: Default::default(),
         };
-        let text = first.render("s.toml", &[("a.b".into(), Some(2.0)), ("c".into(), None)]);
+        let order = ["a.b".to_string(), "c".to_string()];
+        let text = first.render(
+            "s.toml",
+            &order,
+            &[("a.b".into(), Some(2.0)), ("c".into(), None)],
+        );
         std::fs::write(
             &path,
             text.replace(
@@ -259,7 +275,11 @@ mod tests {
             })
         );
         assert_eq!(b.metrics.get("c").unwrap().value, None);
-        let again = b.render("s.toml", &[("a.b".into(), Some(2.5)), ("c".into(), None)]);
+        let again = b.render(
+            "s.toml",
+            &order,
+            &[("a.b".into(), Some(2.5)), ("c".into(), None)],
+        );
         assert!(
             again.contains("value = 2.5\nrel = 0.1\nabs = 3.0"),
             "{again}"

@@ -203,12 +203,18 @@ pub fn check(dir: &Path, bless: bool, force: bool) -> Result<CheckOutcome, Comma
         );
         let runs: Vec<&Vec<Metric>> = results.iter().filter(|r| r.0 == i).map(|r| &r.2).collect();
         let ignore: &[String] = base.as_ref().map_or(&[], |b| &b.ignore);
-        let mut names: Vec<String> = Vec::new();
+        // Every metric in summary order; ignored ones are kept for their place in the baseline.
+        let mut all_names: Vec<String> = Vec::new();
         for m in runs.iter().flat_map(|r| r.iter()) {
-            if !names.contains(&m.0) && !ignore.contains(&m.0) {
-                names.push(m.0.clone());
+            if !all_names.contains(&m.0) {
+                all_names.push(m.0.clone());
             }
         }
+        let names: Vec<String> = all_names
+            .iter()
+            .filter(|n| !ignore.contains(n))
+            .cloned()
+            .collect();
         let means: Vec<(String, Option<f64>)> = names
             .iter()
             .map(|n| {
@@ -225,7 +231,7 @@ pub fn check(dir: &Path, bless: bool, force: bool) -> Result<CheckOutcome, Comma
                 ignore: DEFAULT_IGNORE.iter().map(|s| s.to_string()).collect(),
                 metrics: Default::default(),
             });
-            let text = b.render(&name, &means);
+            let text = b.render(&name, &all_names, &means);
             let path = baseline_path(file);
             let dir = path.parent().unwrap_or(Path::new("."));
             let file_name = path

@@ -616,3 +616,70 @@ fn the_work_estimate_counts_announces_and_slow_publishers() {
         &["events", "--force"],
     );
 }
+
+/// SMALL on a site, with `extra` TOML appended.
+fn with_world(extra: &str) -> String {
+    format!("{SMALL}\n{extra}\n")
+}
+
+#[test]
+fn world_sections_are_checked() {
+    rejects(
+        &SMALL.replace(
+            "seeding = { kind = \"exponential\", mean = \"2min\" }",
+            "seeding = { kind = \"exponential\", mean = \"2min\" }\nlisted_on = [\"nowhere\"]",
+        ),
+        &["torrents[0].listed_on[0]", "nowhere", "\"default\""],
+    );
+    rejects(
+        &with_world("[[sites]]\nname = \"p\"\naudience = 0"),
+        &["sites[0].audience", "(0, 1000000]"],
+    );
+    rejects(
+        &with_world(
+            "[[sites]]\nname = \"p\"\nrules = { kind = \"ratio\", min_ratio = 0.6, watch = \"1d\" }",
+        ),
+        &["sites[0].rules", "grace"],
+    );
+    rejects(
+        &with_world(
+            "[[sites]]\nname = \"p\"\nrules = { kind = \"ratio\", min_ratio = 0.6, grace = \"5 GB\", watch = \"0s\" }",
+        ),
+        &["sites[0].rules.watch", "longer than 0s"],
+    );
+    rejects(
+        &with_world("[[agents]]\nkind = \"miner\""),
+        &["agents[0].kind", "\"seedbox\"", "\"uploader\""],
+    );
+    rejects(
+        &with_world(
+            "[[agents]]\nkind = \"seedbox\"\nupload = \"1 Gbit/s\"\ndownload = \"1 Gbit/s\"\ncost_per_hour = -1.0\nselection = { kind = \"newest\", within = \"1h\" }",
+        ),
+        &["agents[0].cost_per_hour", "-1"],
+    );
+    rejects(
+        &with_world(
+            "[[agents]]\nkind = \"seedbox\"\nupload = \"1 Gbit/s\"\ndownload = \"1 Gbit/s\"\ncost_per_hour = 1.0\nsites = [\"nowhere\"]\nselection = { kind = \"newest\", within = \"1h\" }",
+        ),
+        &["agents[0].sites[0]", "nowhere"],
+    );
+    rejects(
+        &with_world(
+            "[[agents]]\nkind = \"seedbox\"\nupload = \"1 Gbit/s\"\ndownload = \"1 Gbit/s\"\ncost_per_hour = 1.0\nstrategy = \"x\"\nselection = { kind = \"newest\", within = \"1h\" }",
+        ),
+        &["agents[0].strategy", "[economy]"],
+    );
+    rejects(
+        &with_world(
+            "[[agents]]\nkind = \"uploader\"\ntorrents = [\"file\"]\nupload = \"1 Mbit/s\"",
+        ),
+        &["agents[0].torrents[0]", "on_demand"],
+    );
+    rejects(
+        &SMALL.replace(
+            "stop_when_done = true",
+            "stop_when_done = true\n[population]\nusers = 0",
+        ),
+        &["population.users", "[1,"],
+    );
+}

@@ -1,12 +1,12 @@
 //! A seedbox: one rented high-bandwidth host that joins new torrents early and seeds them.
 //!
 //! Life: at the start it rents its host (`CreateHost`). Every `reselect` it wakes: it pays the
-//! rent of the elapsed interval (with an economy: collects its host's earnings into its
-//! account first, then pays from there; without one the rent is only counted), drops the
+//! rent of the elapsed interval (with an economy: collects its host's settled earnings into
+//! its account first, then pays from there; without one the rent is only counted), drops the
 //! torrents it uploaded less than `min_upload` to over the last `idle`, stops renting when
-//! its earnings over the last `idle` fell short of the rent over that time (economy runs,
-//! `stop_when_unprofitable`) or it cannot pay, and otherwise joins the best listings its
-//! selection offers up to `max_torrents`. A newly listed torrent also triggers a selection
+//! its earnings over the last `idle` (sales, settled or not) fell short of the rent over that
+//! time (economy runs, `stop_when_unprofitable`) or it cannot pay, and otherwise joins the
+//! best listings its selection offers up to `max_torrents`. A newly listed torrent also triggers a selection
 //! at once, so a `newest` seedbox is among the first peers.
 //!
 //! Invariant: it never joins a listing twice, never rejoins one it dropped, and issues no
@@ -20,8 +20,8 @@ use crate::ids::{AgentId, HostId, PeerId, SiteId, TorrentId};
 use crate::time::{SimDuration, SimTime};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-/// A snapshot taken at a wake-up: the time, bytes uploaded per peer, earnings collected so far
-/// (µT, counted by the agent from its view) and rent owed so far.
+/// A snapshot taken at a wake-up: the time, bytes uploaded per peer and the host's earnings so
+/// far (µT, claims settled or not).
 #[derive(Debug, Clone)]
 struct Snapshot {
     at: SimTime,
@@ -52,8 +52,6 @@ pub struct Seedbox {
     joined: BTreeSet<TorrentId>,
     dropped: BTreeSet<TorrentId>,
     history: VecDeque<Snapshot>,
-    /// Earnings seen on the host's account before collecting (µT, the agent's own count).
-    earned_seen: u64,
     /// Rent owed in a run without an economy (µT), to the last billing.
     unbooked: u64,
     hosts: Vec<HostId>,
@@ -115,7 +113,6 @@ impl Seedbox {
             joined: BTreeSet::new(),
             dropped: BTreeSet::new(),
             history: VecDeque::new(),
-            earned_seen: 0,
             unbooked: 0,
             hosts: Vec::new(),
         }
@@ -171,7 +168,6 @@ impl Seedbox {
         self.billed_until = now;
         let peers = view.host_peers(host);
         if view.has_economy() {
-            self.earned_seen += view.host_balance(host);
             out.push(Command::Collect {
                 agent: self.id,
                 host,
@@ -187,7 +183,7 @@ impl Seedbox {
         let snapshot = Snapshot {
             at: now,
             uploaded: peers.iter().map(|p| (p.peer, p.bytes_uploaded)).collect(),
-            earned: self.earned_seen,
+            earned: view.host_earnings(host),
         };
         while self.history.len() > 1 && now.since(self.history[1].at) >= self.idle {
             self.history.pop_front();
@@ -211,7 +207,7 @@ impl Seedbox {
                 }
             }
             if view.has_economy() && self.stop_when_unprofitable {
-                let earned = self.earned_seen - base.earned;
+                let earned = view.host_earnings(host) - base.earned;
                 let owed = self.rent_for(now.since(base.at));
                 if earned < owed {
                     self.stop(now, host, out);

@@ -163,10 +163,10 @@ impl Scenario {
         known_sites: &str,
     ) -> Result<(), ConfigError> {
         let f = |name: &str| format!("agents[{i}].{name}");
-        if a.count() == 0 || a.count() > MAX_AGENTS {
+        if a.count() > MAX_AGENTS {
             return Err(err(
                 f("count"),
-                format!("must be within [1, {MAX_AGENTS}], got {}", a.count()),
+                format!("must be within [0, {MAX_AGENTS}], got {}", a.count()),
             ));
         }
         match a {

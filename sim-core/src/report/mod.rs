@@ -166,11 +166,13 @@ impl Report {
             .enumerate()
             .map(|(t, state)| {
                 let cfg = &scenario.torrents[state.content.index()];
+                // The listing's users: not its publishers, not agents' hosts.
                 let mine = || {
-                    peers
-                        .iter()
-                        .zip(&rows)
-                        .filter(move |(p, _)| p.torrent.index() == t && !p.publisher)
+                    peers.iter().zip(&rows).filter(move |(p, _)| {
+                        p.torrent.index() == t
+                            && !p.publisher
+                            && hosts[p.host.index()].owner.is_none()
+                    })
                 };
                 let times: Vec<f64> = mine().filter_map(|(_, r)| r.download_time_s).collect();
                 let rates: Vec<f64> = times

@@ -40,7 +40,7 @@ impl ListingSummary {
             .episodes
             .iter()
             .map(|&(lost, back)| back.unwrap_or(end).since(lost).as_secs_f64())
-            .sum();
+            .fold(0.0, |a, b| a + b);
         let listed = t.listed_at.map(|l| end.since(l).as_secs_f64());
         ListingSummary {
             site: sites[t.site.index()].name.clone(),
@@ -94,8 +94,12 @@ pub struct AgentRow {
     pub entry: usize,
     pub hosts: usize,
     pub capital_tokens: f64,
+    /// Rent paid (or, without an economy, owed).
     pub cost_tokens: f64,
+    /// Earnings collected from its hosts (settled sales).
     pub revenue_tokens: f64,
+    /// Sales of its hosts' peers, settled or not (claims still in channels at the end).
+    pub earned_tokens: f64,
     pub net_tokens: f64,
     pub return_on_cost: Option<f64>,
     pub balance_end_tokens: f64,
@@ -125,11 +129,15 @@ pub fn agents(
             }
             None => (0, agent.unbooked_cost(record.end), 0, 0),
         };
-        let (mut up, mut down, mut joined) = (0, 0, 0);
-        for p in record.peers.iter().filter(|p| hosts.contains(&p.host)) {
+        let (mut up, mut down, mut joined, mut earned) = (0, 0, 0, 0);
+        for (i, p) in record.peers.iter().enumerate() {
+            if !hosts.contains(&p.host) {
+                continue;
+            }
             up += p.bytes_uploaded;
             down += p.bytes_downloaded;
             joined += 1;
+            earned += econ.map_or(0, |e| e.peer_trade(crate::ids::PeerId(i as u32)).0);
         }
         let (cost_t, revenue_t) = (to_tokens(cost), to_tokens(revenue));
         let net = revenue_t - cost_t;
@@ -142,6 +150,7 @@ pub fn agents(
             capital_tokens: to_tokens(capital),
             cost_tokens: cost_t,
             revenue_tokens: revenue_t,
+            earned_tokens: to_tokens(earned),
             net_tokens: net,
             return_on_cost: roc,
             balance_end_tokens: to_tokens(balance),

@@ -162,6 +162,60 @@ impl Sim {
                 ));
             }
         }
+        self.check_world()
+    }
+
+    /// The world's invariants: a listing has an open unavailable episode exactly while some
+    /// piece has no copy online (after release); episodes are ordered and closed ones end
+    /// after they start; a peer's identity exists and was its host's; agents' hosts are never
+    /// offered to ordinary arrivals; online hosts are exactly those with peers.
+    fn check_world(&self) -> Result<(), String> {
+        if self.world.is_none() {
+            return Ok(());
+        }
+        for (t, tor) in self.torrents.iter().enumerate() {
+            let open = tor.episodes.last().is_some_and(|e| e.1.is_none());
+            if tor.released && open != (tor.pieces_without_copy > 0) {
+                return Err(format!(
+                    "listing {t}: open episode {open} but {} pieces without a copy",
+                    tor.pieces_without_copy
+                ));
+            }
+            for w in tor.episodes.windows(2) {
+                if w[0].1.is_none_or(|end| end > w[1].0) {
+                    return Err(format!("listing {t}: episodes overlap or are out of order"));
+                }
+            }
+            if tor
+                .episodes
+                .iter()
+                .any(|e| e.1.is_some_and(|end| end < e.0))
+            {
+                return Err(format!("listing {t}: an episode ends before it starts"));
+            }
+        }
+        for (i, p) in self.peers.iter().enumerate() {
+            let Some(id) = self.identities.get(p.identity.index()) else {
+                return Err(format!("peer {i}: unknown identity {}", p.identity.0));
+            };
+            if id.host != p.host {
+                return Err(format!(
+                    "peer {i}: identity {} is another host's",
+                    p.identity.0
+                ));
+            }
+        }
+        for (h, host) in self.hosts.iter().enumerate() {
+            if host.owner.is_some() && host.online_pos.is_some() {
+                return Err(format!("host {h}: an agent's host is offered to arrivals"));
+            }
+            if host.online_pos.is_some() && host.peers.is_empty() {
+                return Err(format!("host {h}: listed online without a peer"));
+            }
+            if self.identities[host.identity.index()].host.index() != h {
+                return Err(format!("host {h}: its identity is another host's"));
+            }
+        }
         Ok(())
     }
 }

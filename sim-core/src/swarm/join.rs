@@ -149,7 +149,7 @@ impl Sim {
 
     /// One of the finite population's users who wants `t` (not in it, not holding its
     /// content): drawn uniformly, at most 8 draws. A user's first arrival creates its host; a
-    /// later one brings it back online.
+    /// later one brings it back online (when its peer is added).
     fn returning_user(&mut self, now: SimTime, t: TorrentId) -> Option<HostId> {
         let content = self.torrents[t.index()].content;
         for _ in 0..8 {
@@ -166,10 +166,6 @@ impl Sim {
                     .iter()
                     .any(|p| self.peers[p.index()].torrent == t);
             if !busy {
-                if host.online_pos.is_none() {
-                    self.online_hosts.push(h);
-                    self.hosts[h.index()].online_pos = Some(self.online_hosts.len() - 1);
-                }
                 return Some(h);
             }
         }
@@ -274,7 +270,13 @@ impl Sim {
             bytes_wasted: 0,
             identity: self.hosts[host.index()].identity,
         });
-        self.hosts[host.index()].peers.push(id);
+        let h = &mut self.hosts[host.index()];
+        h.peers.push(id);
+        // A returning user's host is online again (and may be reused by other arrivals).
+        if h.online_pos.is_none() && h.class.is_some() && h.owner.is_none() {
+            self.online_hosts.push(host);
+            h.online_pos = Some(self.online_hosts.len() - 1);
+        }
         self.econ_add_peer(id);
         let tor = &mut self.torrents[t.index()];
         tor.members.push(id);

@@ -176,6 +176,15 @@ impl Sim {
         }
     }
 
+    /// Every peer `host` ever ran (agents' hosts only are looked up this way; O(peers)).
+    fn host_peers_ever(&self, host: HostId) -> impl Iterator<Item = PeerId> + '_ {
+        self.peers
+            .iter()
+            .enumerate()
+            .filter(move |(_, p)| p.host == host)
+            .map(|(i, _)| PeerId(i as u32))
+    }
+
     /// `host`'s online peer in `listing`, if any.
     fn peer_of(&self, host: HostId, listing: TorrentId) -> Option<PeerId> {
         self.hosts[host.index()]
@@ -486,6 +495,13 @@ impl WorldView for Sim {
         self.econ.as_ref().map_or(0, |e| {
             e.balance(crate::economy::ledger::Account::Agent(agent))
         })
+    }
+
+    fn host_earnings(&self, host: HostId) -> u64 {
+        let Some(econ) = &self.econ else { return 0 };
+        self.host_peers_ever(host)
+            .map(|p| econ.peer_trade(p).0)
+            .sum()
     }
 
     fn has_economy(&self) -> bool {

@@ -6,6 +6,21 @@ use std::path::{Path, PathBuf};
 
 /// (source path under `src/`, crate modules it must not name, why).
 const RULES: &[(&str, &[&str], &str)] = &[
+    (
+        "boundary.rs",
+        &["swarm", "sites", "agents"],
+        "the boundary is plain data and a trait",
+    ),
+    (
+        "sites",
+        &["swarm", "agents"],
+        "sites are institutions above the boundary",
+    ),
+    (
+        "agents",
+        &["swarm", "economy::ledger"],
+        "agents act only through commands",
+    ),
     ("economy", &["swarm"], "the economy is above the boundary"),
     (
         "report",

@@ -7,6 +7,7 @@ mod economy;
 mod invariants;
 mod layering;
 mod swarm_life;
+mod world;
 
 use sim_core::config::Scenario;
 use sim_core::report::Report;
