@@ -56,6 +56,9 @@ pub enum Fact {
     ContentRestored { listing: TorrentId },
     /// An agent's own wake-up (delivered to that agent only).
     Wake { agent: AgentId },
+    /// The run ends now (the horizon or the early stop): the agents' last word. Their
+    /// commands are applied at once, before the report.
+    RunEnds,
 }
 
 /// What the layers above want done. The engine applies each as an event.
@@ -85,8 +88,19 @@ pub enum Command {
         fake: bool,
         appeal: f64,
     },
+    /// List `content` on `site` (a new listing, with the site's audience; its arrivals start
+    /// now); `host`, if given, joins it at once (as a seed if it holds the content). Answered
+    /// by [`Fact::ContentListed`]; nothing if it is listed there already.
+    List {
+        content: ContentId,
+        site: SiteId,
+        host: Option<HostId>,
+    },
     /// Ban `identity` from `site`: its peers there leave and it may not join again.
     Ban { site: SiteId, identity: IdentityId },
+    /// `host` takes a fresh identity (on its IP) for its next joins; its peers online keep
+    /// the identity they joined under.
+    FreshIdentity { host: HostId },
     /// Wake `agent` at `at` (a [`Fact::Wake`]).
     WakeAt { agent: AgentId, at: SimTime },
     /// Move `amount` µT from `agent`'s account to the sink (rent paid outside the system).

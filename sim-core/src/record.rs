@@ -94,6 +94,10 @@ pub struct TorrentRecord {
     pub fake: bool,
     /// Leechers that completed it and found it fake.
     pub fake_downloads: u32,
+    /// Arrivals a finite user population could not serve.
+    pub arrivals_without_user: u32,
+    /// When every piece was first online at once (on-demand content: its publication).
+    pub first_available_at: Option<SimTime>,
     pub num_pieces: u32,
     /// First time after release at which some piece had no copy online.
     pub lost_at: Option<SimTime>,

@@ -683,3 +683,14 @@ fn world_sections_are_checked() {
         &["population.users", "[1,"],
     );
 }
+
+#[test]
+fn on_demand_content_needs_an_uploader() {
+    rejects(
+        &SMALL.replace(
+            "seeding = { kind = \"exponential\", mean = \"2min\" }",
+            "seeding = { kind = \"exponential\", mean = \"2min\" }\npublish = \"on_demand\"",
+        ),
+        &["torrents[0].publish", "uploader"],
+    );
+}

@@ -94,8 +94,8 @@ impl Agents {
         }
     }
 
-    /// Delivers `fact`: a wake-up to its agent only, anything else to every agent in id
-    /// order.
+    /// Delivers `fact`: a wake-up or a created host to its agent only, anything else (the
+    /// run's end included) to every agent in id order.
     pub fn deliver(&mut self, fact: &Fact, view: &dyn WorldView, out: &mut Vec<Command>) {
         match fact {
             Fact::Wake { agent } | Fact::HostCreated { agent, .. } => {

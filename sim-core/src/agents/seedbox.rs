@@ -51,6 +51,8 @@ pub struct Seedbox {
     billed_until: SimTime,
     joined: BTreeSet<TorrentId>,
     dropped: BTreeSet<TorrentId>,
+    /// Listings it is in or has asked to join, and not dropped: at most `max_torrents`.
+    active: BTreeSet<TorrentId>,
     history: VecDeque<Snapshot>,
     /// Rent owed in a run without an economy (µT), to the last billing.
     unbooked: u64,
@@ -112,6 +114,7 @@ impl Seedbox {
             billed_until: SimTime::ZERO,
             joined: BTreeSet::new(),
             dropped: BTreeSet::new(),
+            active: BTreeSet::new(),
             history: VecDeque::new(),
             unbooked: 0,
             hosts: Vec::new(),
@@ -134,8 +137,8 @@ impl Seedbox {
         if !self.renting() {
             return;
         }
-        let current = view.host_peers(host).len();
-        let room = self.max_torrents.saturating_sub(current);
+        // Joins asked for but not applied yet count: several listings may appear at once.
+        let room = self.max_torrents.saturating_sub(self.active.len());
         if room == 0 {
             return;
         }
@@ -153,6 +156,7 @@ impl Seedbox {
             .collect();
         for listing in self.selection.pick(view, &candidates, room) {
             self.joined.insert(listing);
+            self.active.insert(listing);
             out.push(Command::Join { host, listing });
         }
     }
@@ -200,6 +204,7 @@ impl Seedbox {
                 let before = base.uploaded.get(&p.peer).copied().unwrap_or(0);
                 if old_enough && p.bytes_uploaded - before < self.min_upload {
                     self.dropped.insert(p.listing);
+                    self.active.remove(&p.listing);
                     out.push(Command::Leave {
                         host,
                         listing: p.listing,
@@ -215,7 +220,10 @@ impl Seedbox {
                 }
             }
         }
-        if view.has_economy() && view.agent_balance(self.id) + view.host_balance(host) < rent {
+        // It must be able to pay this interval's rent and the next one's.
+        let next = self.rent_for(self.reselect);
+        if view.has_economy() && view.agent_balance(self.id) + view.host_balance(host) < rent + next
+        {
             self.stop(now, host, out);
             return;
         }
@@ -224,6 +232,34 @@ impl Seedbox {
             agent: self.id,
             at: now + self.reselect,
         });
+    }
+
+    /// At the end of the run: bill the rent since the last wake-up and collect what its host
+    /// earned, so the P&L covers the whole run.
+    fn settle_at_end(&mut self, view: &dyn WorldView, out: &mut Vec<Command>) {
+        let Some(host) = self.host else { return };
+        let now = view.now();
+        if self.renting() {
+            let rent = self.rent_for(now.since(self.billed_until));
+            self.billed_until = now;
+            if view.has_economy() {
+                out.push(Command::Collect {
+                    agent: self.id,
+                    host,
+                });
+                out.push(Command::PayRent {
+                    agent: self.id,
+                    amount: rent,
+                });
+            } else {
+                self.unbooked += rent;
+            }
+        } else if view.has_economy() {
+            out.push(Command::Collect {
+                agent: self.id,
+                host,
+            });
+        }
     }
 
     fn stop(&mut self, now: SimTime, host: HostId, out: &mut Vec<Command>) {
@@ -259,6 +295,7 @@ impl Agent for Seedbox {
                 });
             }
             Fact::Wake { .. } => self.wake(view, out),
+            Fact::RunEnds => self.settle_at_end(view, out),
             Fact::ContentListed { .. } => self.select(view, out),
             _ => {}
         }
@@ -268,11 +305,7 @@ impl Agent for Seedbox {
         &self.hosts
     }
 
-    fn unbooked_cost(&self, now: SimTime) -> u64 {
-        if self.renting() {
-            self.unbooked + self.rent_for(now.since(self.billed_until))
-        } else {
-            self.unbooked
-        }
+    fn unbooked_cost(&self, _now: SimTime) -> u64 {
+        self.unbooked
     }
 }

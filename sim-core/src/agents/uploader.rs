@@ -2,9 +2,11 @@
 //! once somebody wants it. The first leecher of a listing of one of its contents starts the
 //! clock; `preparation` later it brings a host online and publishes (a seed of the content,
 //! or with `fake` a fake copy as a new listing); with `seed_for` it goes offline that long
-//! after, keeping its copy.
+//! after, keeping its copy. When a listing it published (for real) loses its content while it
+//! is offline, it comes back as a seed `preparation` later (restoring it), for `seed_for`
+//! again.
 //!
-//! Invariant: it publishes each listing at most once.
+//! Invariant: it publishes each listing at most once; it only rejoins listings it published.
 
 use super::Agent;
 use crate::boundary::{Command, Fact, WorldView};
@@ -31,6 +33,9 @@ pub struct Uploader {
     host_requested: bool,
     /// When it goes offline (after its last publication, with `seed_for`).
     offline_at: Option<SimTime>,
+    /// Listings it will rejoin as a seed (their content was lost while it was offline), with
+    /// when.
+    rejoin: VecDeque<(SimTime, TorrentId)>,
 }
 
 impl Uploader {
@@ -66,6 +71,7 @@ impl Uploader {
             hosts: Vec::new(),
             host_requested: false,
             offline_at: None,
+            rejoin: VecDeque::new(),
         }
     }
 
@@ -150,7 +156,37 @@ impl Agent for Uploader {
                         keep_content: true,
                     });
                 }
+                while let Some(&(due, listing)) = self.rejoin.front() {
+                    if due > now {
+                        break;
+                    }
+                    self.rejoin.pop_front();
+                    out.push(Command::Join { host, listing });
+                    if let Some(d) = self.seed_for {
+                        self.offline_at = Some(now + d);
+                        out.push(Command::WakeAt {
+                            agent: self.id,
+                            at: now + d,
+                        });
+                    }
+                }
                 self.publish_due(view, out);
+            }
+            Fact::ContentLost { listing } => {
+                let Some(host) = self.host else { return };
+                if self.fake
+                    || !self.published.contains(&listing)
+                    || view.host_online(host)
+                    || self.rejoin.iter().any(|&(_, l)| l == listing)
+                {
+                    return;
+                }
+                let due = view.now() + self.preparation;
+                self.rejoin.push_back((due, listing));
+                out.push(Command::WakeAt {
+                    agent: self.id,
+                    at: due,
+                });
             }
             Fact::HostCreated { host, .. } => {
                 self.host = Some(host);

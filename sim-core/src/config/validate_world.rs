@@ -152,6 +152,22 @@ impl Scenario {
         for (i, a) in self.agents.iter().enumerate() {
             self.validate_agent(i, a, &sites, &known())?;
         }
+        // On-demand content nobody can publish would keep its leechers waiting forever.
+        for (i, t) in self.torrents.iter().enumerate() {
+            let held = self.agents.iter().any(|a| {
+                matches!(a, AgentConfig::Uploader { torrents, .. } if torrents.contains(&t.name))
+                    && a.count() > 0
+            });
+            if t.publish == super::Publish::OnDemand && !held {
+                return Err(err(
+                    format!("torrents[{i}].publish"),
+                    format!(
+                        "\"{}\" is on_demand but no uploader agent holds it: add an [[agents]] entry with kind = \"uploader\" and torrents = [\"{}\"]",
+                        t.name, t.name
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 

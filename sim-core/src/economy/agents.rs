@@ -16,6 +16,8 @@ use crate::time::SimTime;
 pub struct AgentMoney {
     pub capital: u64,
     pub rent_paid: u64,
+    /// Rent it could not pay (its balance fell short): a debt, part of its cost.
+    pub rent_owed: u64,
     pub collected: u64,
 }
 
@@ -59,7 +61,8 @@ impl Economy {
         });
     }
 
-    /// `agent` pays up to `amount` µT of rent (burned); returns what it paid.
+    /// `agent` pays up to `amount` µT of rent (burned); what it cannot pay is recorded as
+    /// owed. Returns what it paid.
     pub fn pay_rent(&mut self, now: SimTime, agent: AgentId, amount: u64) -> u64 {
         let from = Account::Agent(agent);
         let paid = amount.min(self.ledger.balance(from));
@@ -68,7 +71,9 @@ impl Economy {
                 .burn(now, from, paid, Reason::Rent)
                 .expect("rent capped by the balance");
         }
-        self.agents[agent.index()].rent_paid += paid;
+        let money = &mut self.agents[agent.index()];
+        money.rent_paid += paid;
+        money.rent_owed += amount - paid;
         paid
     }
 

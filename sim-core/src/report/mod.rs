@@ -192,7 +192,10 @@ impl Report {
                     mean_download_rate_bytes_per_s: (!rates.is_empty())
                         .then(|| rates.iter().sum::<f64>() / rates.len() as f64),
                     download_time_s: Stats::of(times),
-                    longevity_s: state.lost_at.map(|l| secs(l) - cfg.release.as_secs_f64()),
+                    // From listing (the release for the catalog's listings) to first loss.
+                    longevity_s: state
+                        .lost_at
+                        .map(|l| secs(l) - state.listed_at.map_or(cfg.release.as_secs_f64(), secs)),
                     seeding_time_s: Stats::of(
                         mine().filter_map(|(_, r)| r.seeding_time_s).collect(),
                     ),

@@ -25,11 +25,16 @@ pub struct ListingSummary {
     pub fake: bool,
     /// Leechers that completed it and found it fake.
     pub fake_downloads: u32,
-    /// Time without a full copy online, from listing to the end of the run.
+    /// Arrivals a finite user population could not serve (every user drawn was busy).
+    pub arrivals_without_user: u32,
+    /// When every piece was first online at once (on-demand content: its publication);
+    /// `None` if never.
+    pub first_available_s: Option<f64>,
+    /// Time without a full copy online after it first had one, to the end of the run.
     pub unavailable_s: f64,
     /// Times the content came back after being lost.
     pub restorations: u32,
-    /// Share of the time from listing to the end with a full copy online.
+    /// Share of the time from first availability to the end with a full copy online.
     pub available_share: Option<f64>,
 }
 
@@ -41,13 +46,15 @@ impl ListingSummary {
             .iter()
             .map(|&(lost, back)| back.unwrap_or(end).since(lost).as_secs_f64())
             .fold(0.0, |a, b| a + b);
-        let listed = t.listed_at.map(|l| end.since(l).as_secs_f64());
+        let listed = t.first_available_at.map(|l| end.since(l).as_secs_f64());
         ListingSummary {
             site: sites[t.site.index()].name.clone(),
             content: scenario.torrents[t.content.index()].name.clone(),
             listed_s: t.listed_at.map(SimTime::as_secs_f64),
             fake: t.fake,
             fake_downloads: t.fake_downloads,
+            arrivals_without_user: t.arrivals_without_user,
+            first_available_s: t.first_available_at.map(SimTime::as_secs_f64),
             unavailable_s: unavailable,
             restorations: t.episodes.iter().filter(|e| e.1.is_some()).count() as u32,
             available_share: listed.filter(|&l| l > 0.0).map(|l| 1.0 - unavailable / l),
@@ -94,7 +101,7 @@ pub struct AgentRow {
     pub entry: usize,
     pub hosts: usize,
     pub capital_tokens: f64,
-    /// Rent paid (or, without an economy, owed).
+    /// Rent paid, plus rent it could not pay (without an economy: the rent it owed).
     pub cost_tokens: f64,
     /// Earnings collected from its hosts (settled sales).
     pub revenue_tokens: f64,
@@ -125,7 +132,7 @@ pub fn agents(
             Some(e) => {
                 let m = e.agent_money(id);
                 let balance = e.balance(crate::economy::ledger::Account::Agent(id));
-                (m.capital, m.rent_paid, m.collected, balance)
+                (m.capital, m.rent_paid + m.rent_owed, m.collected, balance)
             }
             None => (0, agent.unbooked_cost(record.end), 0, 0),
         };

@@ -26,6 +26,8 @@ struct Standing {
     uploaded: u64,
     watch_since: Option<SimTime>,
     banned_at: Option<SimTime>,
+    /// Replaced by a fresh identity: no longer checked.
+    retired: bool,
 }
 
 /// What the site says to an identity that wants to join one of its listings.
@@ -45,6 +47,7 @@ struct SiteCounters {
     watches: u64,
     bans: u64,
     fresh_identities: u64,
+    fresh_cost_tokens: f64,
     /// Σ seeds and Σ leechers over the site's listings at each check, and the checks.
     seeds_sum: u64,
     leechers_sum: u64,
@@ -77,8 +80,11 @@ impl Sites {
     }
 
     /// Whether `identity` may join a listing of `site`. `comeback_draw` is uniform in [0, 1)
-    /// (drawn by the caller from its own stream, whether used or not). An admitted identity
-    /// new to the site is counted against its IP.
+    /// (drawn by the caller from its own stream, whether used or not). An identity new to the
+    /// site is admitted (and counted against its IP) only within the site's identities-per-IP
+    /// limit; a banned one is refused, or its user comes back under a fresh identity (the
+    /// caller then pays with [`Sites::fresh_identity_paid`] or refuses with
+    /// [`Sites::fresh_identity_unpaid`]).
     pub fn admit(
         &mut self,
         site: SiteId,
@@ -87,29 +93,54 @@ impl Sites {
         comeback_draw: f64,
     ) -> Admission {
         let s = site.index();
-        let banned = self.standing[s]
-            .get(&identity)
-            .is_some_and(|st| st.banned_at.is_some());
-        if !banned {
-            if let std::collections::btree_map::Entry::Vacant(e) = self.standing[s].entry(identity)
-            {
-                e.insert(Standing::default());
+        let limit = self.configs[s].identity.per_ip;
+        let used = self.per_ip[s].get(&ip).copied().unwrap_or(0);
+        let room = limit == 0 || used < limit;
+        match self.standing[s].get(&identity) {
+            Some(st) if st.banned_at.is_none() => return Admission::Admit,
+            None if room => {
+                self.standing[s].insert(identity, Standing::default());
                 *self.per_ip[s].entry(ip).or_default() += 1;
+                return Admission::Admit;
             }
-            return Admission::Admit;
+            None => {
+                self.counters[s].refused += 1;
+                return Admission::Refuse;
+            }
+            Some(_) => {}
         }
         let comeback = match &self.configs[s].rules {
             Some(SiteRules::Ratio { comeback, .. }) => *comeback,
             None => 0.0,
         };
-        let limit = self.configs[s].identity.per_ip;
-        let used = self.per_ip[s].get(&ip).copied().unwrap_or(0);
-        if comeback_draw < comeback && (limit == 0 || used < limit) {
-            self.counters[s].fresh_identities += 1;
+        if comeback_draw < comeback && room {
             Admission::FreshIdentity
         } else {
             self.counters[s].refused += 1;
             Admission::Refuse
+        }
+    }
+
+    /// A banned user paid `cost_tokens` for a fresh identity on `site` (tokens are only
+    /// counted here; the ledger moved them if there is an economy).
+    pub fn fresh_identity_paid(&mut self, site: SiteId, cost_tokens: f64) {
+        let c = &mut self.counters[site.index()];
+        c.fresh_identities += 1;
+        c.fresh_cost_tokens += cost_tokens;
+    }
+
+    /// A banned user could not pay for a fresh identity: its arrival is refused.
+    pub fn fresh_identity_unpaid(&mut self, site: SiteId) {
+        self.counters[site.index()].refused += 1;
+    }
+
+    /// `identity` was replaced by a fresh one on its host: its standing stays (for the
+    /// figures) but it is checked no more.
+    pub fn retire(&mut self, identity: IdentityId) {
+        for standing in &mut self.standing {
+            if let Some(st) = standing.get_mut(&identity) {
+                st.retired = true;
+            }
         }
     }
 
@@ -163,7 +194,7 @@ impl Sites {
         let SiteRules::Ratio { watch, .. } = &rules;
         let mut bans = Vec::new();
         for (&identity, st) in self.standing[s].iter_mut() {
-            if st.banned_at.is_some() {
+            if st.banned_at.is_some() || st.retired {
                 continue;
             }
             let (ld, lu) = live.get(&identity).copied().unwrap_or((0, 0));
@@ -222,6 +253,7 @@ impl Sites {
             on_watch_at_end: on_watch,
             bans: c.bans,
             fresh_identities: c.fresh_identities,
+            fresh_identity_cost_tokens: c.fresh_cost_tokens,
             ratio: Stats::of(ratios),
             seeder_leecher_ratio: (c.leechers_sum > 0)
                 .then(|| c.seeds_sum as f64 / c.leechers_sum as f64),
@@ -271,14 +303,17 @@ pub struct SiteSummary {
     pub listings: usize,
     /// Identities that joined a listing here.
     pub identities: usize,
-    /// Arrivals of banned identities that did not come back.
+    /// Arrivals refused: banned identities that did not come back (or could not pay), and
+    /// new identities beyond the identities-per-IP limit.
     pub refused_arrivals: u64,
     /// Times an identity went on ratio watch, and those on watch at the end.
     pub watches: u64,
     pub on_watch_at_end: u64,
     pub bans: u64,
-    /// Banned users that came back under a fresh identity.
+    /// Banned users that came back under a fresh identity, and what they paid (tokens; only
+    /// counted without an economy).
     pub fresh_identities: u64,
+    pub fresh_identity_cost_tokens: f64,
     /// Ratio (uploaded / downloaded here, peers that left) of identities that downloaded.
     pub ratio: Stats,
     /// Σ seeds / Σ leechers over the site's listings at its checks.
@@ -367,12 +402,17 @@ mod tests {
         assert_eq!(sites.check(site, t(15), &none, (1, 1)), vec![id]); // banned
         assert_eq!(sites.admit(site, id, ip, 0.9), Admission::Refuse); // no comeback drawn
         assert_eq!(sites.admit(site, id, ip, 0.1), Admission::FreshIdentity);
-        // The fresh identity is the IP's second: a third would pass the limit.
+        sites.fresh_identity_paid(site, 0.0);
+        sites.retire(id);
+        // The fresh identity is the IP's second (its limit); a third is refused.
         assert_eq!(sites.admit(site, IdentityId(8), ip, 0.0), Admission::Admit);
+        assert_eq!(sites.admit(site, IdentityId(9), ip, 0.0), Admission::Refuse);
+        // A retired identity is checked no more.
+        assert!(sites.check(site, t(30), &none, (1, 1)).is_empty());
         let s = sites.summary(site, 1, &|_| "dsl".into());
         assert_eq!(
             (s.watches, s.bans, s.refused_arrivals, s.fresh_identities),
-            (1, 1, 1, 1)
+            (1, 1, 2, 1)
         );
         assert_eq!(s.bans_by_class.get("dsl"), Some(&1));
     }

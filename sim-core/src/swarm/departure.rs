@@ -88,25 +88,31 @@ impl Sim {
     /// and (with a world) each later loss as the start of an unavailable episode.
     pub(super) fn note_piece_loss(&mut self, now: SimTime, t: TorrentId) {
         let tor = &mut self.torrents[t.index()];
-        if tor.released && tor.lost_at.is_none() && tor.pieces_without_copy > 0 {
+        let lost = tor.released && tor.ever_available && tor.pieces_without_copy > 0;
+        if lost && tor.lost_at.is_none() {
             tor.lost_at = Some(now);
         }
-        if self.world.is_some()
-            && tor.released
-            && tor.pieces_without_copy > 0
-            && tor.episodes.last().is_none_or(|e| e.1.is_some())
-        {
+        if self.world.is_some() && lost && tor.episodes.last().is_none_or(|e| e.1.is_some()) {
             tor.episodes.push((now, None));
             self.tell(now, Fact::ContentLost { listing: t });
         }
     }
 
-    /// A seed joined: if the listing's content was lost and every piece is online again, the
-    /// open unavailable episode ends.
+    /// A seed joined: content not yet available (on demand) becomes available; content that
+    /// was lost, with every piece online again, ends its open unavailable episode.
     pub(super) fn note_restoration(&mut self, now: SimTime, t: TorrentId) {
         let tor = &mut self.torrents[t.index()];
-        if tor.pieces_without_copy == 0
-            && let Some(last) = tor.episodes.last_mut()
+        if tor.pieces_without_copy > 0 {
+            return;
+        }
+        if tor.first_available_at.is_none() {
+            tor.first_available_at = Some(now);
+        }
+        if !tor.ever_available {
+            tor.ever_available = true;
+            return;
+        }
+        if let Some(last) = tor.episodes.last_mut()
             && last.1.is_none()
         {
             last.1 = Some(now);

@@ -166,7 +166,7 @@ impl Sim {
     }
 
     /// The world's invariants: a listing has an open unavailable episode exactly while some
-    /// piece has no copy online (after release); episodes are ordered and closed ones end
+    /// piece has no copy online (once it has been available); episodes are ordered and closed ones end
     /// after they start; a peer's identity exists and was its host's; agents' hosts are never
     /// offered to ordinary arrivals; online hosts are exactly those with peers.
     fn check_world(&self) -> Result<(), String> {
@@ -175,7 +175,7 @@ impl Sim {
         }
         for (t, tor) in self.torrents.iter().enumerate() {
             let open = tor.episodes.last().is_some_and(|e| e.1.is_none());
-            if tor.released && open != (tor.pieces_without_copy > 0) {
+            if tor.released && tor.ever_available && open != (tor.pieces_without_copy > 0) {
                 return Err(format!(
                     "listing {t}: open episode {open} but {} pieces without a copy",
                     tor.pieces_without_copy

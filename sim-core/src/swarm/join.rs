@@ -23,10 +23,16 @@ impl Sim {
         let cfg = &self.scenario.torrents[content.index()];
         let publishers = cfg.publishers;
         if cfg.publish == Publish::AtRelease {
+            // Content published at release exists from then on, even without a publisher
+            // (then it is lost at once).
             tor.published = true;
+            tor.ever_available = true;
             for _ in 0..publishers.count {
                 let host =
                     self.add_host(now, None, publishers.upload.0, publishers.download.0, None);
+                if self.world.is_some() {
+                    self.hosts[host.index()].held.push(content);
+                }
                 let client = self.scenario.client.clone();
                 let peer = self.add_peer(now, host, t, true, &client);
                 if let Some(after) = publishers.leave_after {
@@ -39,6 +45,10 @@ impl Sim {
                     );
                 }
             }
+        }
+        let tor = &mut self.torrents[t.index()];
+        if tor.ever_available && tor.pieces_without_copy == 0 {
+            tor.first_available_at = Some(now);
         }
         self.note_piece_loss(now, t);
         if self.world.is_some() {
@@ -56,9 +66,8 @@ impl Sim {
     }
 
     /// Schedules the listing's next arrival, or marks its process exhausted.
-    fn schedule_next_arrival(&mut self, now: SimTime, t: TorrentId) {
-        let content = self.torrents[t.index()].content;
-        let release = SimTime::ZERO + self.scenario.torrents[content.index()].release.0;
+    pub(super) fn schedule_next_arrival(&mut self, now: SimTime, t: TorrentId) {
+        let release = self.torrents[t.index()].arrival_base;
         let next = match &mut self.arrivals[t.index()] {
             Some(process) => process.next_offset(&mut self.rngs.arrivals[t.index()]),
             None => None,
@@ -123,11 +132,7 @@ impl Sim {
                     .host_reuse
                     .random_range(0..self.online_hosts.len());
                 let h = self.online_hosts[i];
-                if !self.hosts[h.index()]
-                    .peers
-                    .iter()
-                    .any(|p| self.peers[p.index()].torrent == t)
-                {
+                if !self.wants_no_more(h, t) {
                     return Some(h);
                 }
             }
@@ -151,7 +156,6 @@ impl Sim {
     /// content): drawn uniformly, at most 8 draws. A user's first arrival creates its host; a
     /// later one brings it back online (when its peer is added).
     fn returning_user(&mut self, now: SimTime, t: TorrentId) -> Option<HostId> {
-        let content = self.torrents[t.index()].content;
         for _ in 0..8 {
             let u = self.rngs.users.random_range(0..self.users.len());
             let Some(h) = self.users[u] else {
@@ -159,17 +163,24 @@ impl Sim {
                 self.users[u] = Some(h);
                 return Some(h);
             };
-            let host = &self.hosts[h.index()];
-            let busy = host.held.contains(&content)
-                || host
-                    .peers
-                    .iter()
-                    .any(|p| self.peers[p.index()].torrent == t);
-            if !busy {
+            if !self.wants_no_more(h, t) {
                 return Some(h);
             }
         }
+        self.torrents[t.index()].arrivals_without_user += 1;
         None
+    }
+
+    /// Whether host `h` does not want listing `t`: it holds its content, or runs a peer in a
+    /// listing of the same content (on any site).
+    fn wants_no_more(&self, h: HostId, t: TorrentId) -> bool {
+        let content = self.torrents[t.index()].content;
+        let host = &self.hosts[h.index()];
+        host.held.contains(&content)
+            || host
+                .peers
+                .iter()
+                .any(|p| self.torrents[self.peers[p.index()].torrent.index()].content == content)
     }
 
     /// Creates a host: an ordinary user's (`class`), a publisher (`None`, no owner) or an
@@ -193,10 +204,7 @@ impl Sim {
             self.online_hosts.push(id);
             self.online_hosts.len() - 1
         });
-        let ip = match self.scenario.population.ips {
-            IpPlan::PerHost => IpId(id.0),
-            IpPlan::Shared { hosts_per_ip } => IpId(id.0 / hosts_per_ip.max(1)),
-        };
+        let ip = self.next_ip(class.is_some() && owner.is_none());
         let identity = self.new_identity(now, id, ip);
         self.hosts.push(Host {
             class,
@@ -216,6 +224,30 @@ impl Sim {
             None => self.econ_add_host(now, id),
         }
         id
+    }
+
+    /// The IP address of a new host: ordinary users' hosts fill shared addresses in creation
+    /// order (`hosts_per_ip` each); publishers' and agents' hosts, and every host under
+    /// `per_host`, get one of their own.
+    fn next_ip(&mut self, ordinary: bool) -> IpId {
+        let per = match self.scenario.population.ips {
+            IpPlan::PerHost => 1,
+            IpPlan::Shared { hosts_per_ip } => hosts_per_ip.max(1),
+        };
+        match self.shared_ip {
+            Some((ip, used)) if ordinary && used < per => {
+                self.shared_ip = Some((ip, used + 1));
+                ip
+            }
+            _ => {
+                let ip = IpId(self.ips);
+                self.ips += 1;
+                if ordinary {
+                    self.shared_ip = Some((ip, 1));
+                }
+                ip
+            }
+        }
     }
 
     /// Adds a peer of `host` to listing `t`, as a seed (a publisher, or a host holding the

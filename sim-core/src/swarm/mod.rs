@@ -102,6 +102,11 @@ pub struct Sim {
     users: Vec<Option<HostId>>,
     /// The listings of each content on each site (`listings[content][site]`).
     listings: Vec<Vec<Option<TorrentId>>>,
+    /// IP addresses given so far, and the shared one being filled (and its hosts).
+    ips: u32,
+    shared_ip: Option<(crate::ids::IpId, u32)>,
+    /// Set once the run has ended (the layers above then see this as the time).
+    ended_at: Option<SimTime>,
     /// Event count at which a debug build next runs the full invariant check.
     #[cfg_attr(not(debug_assertions), allow(dead_code))]
     next_full_check: u64,
@@ -203,6 +208,9 @@ impl Sim {
             identities: Vec::new(),
             users: vec![None; scenario.population.users.unwrap_or(0) as usize],
             listings,
+            ips: 0,
+            shared_ip: None,
+            ended_at: None,
             next_full_check: 0,
         };
         sim.schedule_economy();
@@ -353,6 +361,7 @@ impl Sim {
                 }
             }
         }
+        self.end_world(end);
         if self.recorder.last_sample() != Some(end) {
             self.recorder
                 .sample(end, Self::swarm_counts(&self.torrents));

@@ -249,12 +249,22 @@ pub struct TorrentState {
     pub name: String,
     /// When it appeared (release, or a command).
     pub listed_at: Option<SimTime>,
+    /// What its arrival process's offsets count from: the content's release, or the time a
+    /// command listed it.
+    pub arrival_base: SimTime,
     /// False for on-demand content nobody published yet.
     pub published: bool,
     /// A fake copy published as its own listing.
     pub fake: bool,
     /// Leechers that completed it and found it fake.
     pub fake_downloads: u32,
+    /// Arrivals a finite user population could not serve (every user drawn was busy).
+    pub arrivals_without_user: u32,
+    /// Every piece has been online at once since its release (on-demand content: not before
+    /// it is published); losses count only after.
+    pub ever_available: bool,
+    /// When that first happened.
+    pub first_available_at: Option<SimTime>,
     /// A fake listing of the same content that takes a share of this one's arrivals while
     /// this one is unpublished, and that share.
     pub fake_alternative: Option<(TorrentId, f64)>,
@@ -309,9 +319,13 @@ impl TorrentState {
             site,
             name,
             listed_at: None,
+            arrival_base: SimTime::ZERO + cfg.release.0,
             published: false,
             fake: false,
             fake_downloads: 0,
+            arrivals_without_user: 0,
+            ever_available: false,
+            first_available_at: None,
             fake_alternative: None,
             episodes: Vec::new(),
             arrival_times: Vec::new(),
@@ -337,6 +351,8 @@ impl TorrentState {
             listed_at: self.listed_at,
             fake: self.fake,
             fake_downloads: self.fake_downloads,
+            arrivals_without_user: self.arrivals_without_user,
+            first_available_at: self.first_available_at,
             num_pieces: self.num_pieces,
             lost_at: self.lost_at,
             episodes: self.episodes.clone(),

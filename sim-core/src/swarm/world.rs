@@ -24,8 +24,10 @@ use std::collections::BTreeMap;
 pub(super) struct World {
     pub sites: Sites,
     pub agents: Agents,
-    /// Commands waiting for their `Command` event (taken when applied).
+    /// Commands waiting for their `Command` event (taken when applied), and the slots free
+    /// for reuse (so the list holds only what is pending).
     commands: Vec<Option<Command>>,
+    free: Vec<u32>,
     /// Whether agents may ask for arrivals over time (then listings keep arrival times).
     pub track_arrivals: bool,
 }
@@ -38,6 +40,7 @@ impl World {
             track_arrivals: !agents.is_empty(),
             agents,
             commands: Vec::new(),
+            free: Vec::new(),
         }
     }
 
@@ -96,8 +99,16 @@ impl Sim {
             return;
         };
         for c in commands {
-            let slot = world.commands.len() as u32;
-            world.commands.push(Some(c));
+            let slot = match world.free.pop() {
+                Some(slot) => {
+                    world.commands[slot as usize] = Some(c);
+                    slot
+                }
+                None => {
+                    world.commands.push(Some(c));
+                    (world.commands.len() - 1) as u32
+                }
+            };
             self.queue.schedule(now, Event::Command { slot });
         }
     }
@@ -128,14 +139,32 @@ impl Sim {
 
     /// Applies one command.
     pub(super) fn on_command(&mut self, now: SimTime, slot: u32) {
-        let Some(command) = self
-            .world
-            .as_mut()
-            .and_then(|w| w.commands.get_mut(slot as usize))
-            .and_then(Option::take)
-        else {
+        let Some(world) = self.world.as_mut() else {
             return;
         };
+        let Some(command) = world.commands.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        world.free.push(slot);
+        self.apply(now, command);
+    }
+
+    /// The run ends at `end`: the agents' last word (final billing), applied at once.
+    pub(super) fn end_world(&mut self, end: SimTime) {
+        let Some(mut world) = self.world.take() else {
+            return;
+        };
+        self.ended_at = Some(end);
+        let mut out = Vec::new();
+        world.agents.deliver(&Fact::RunEnds, self, &mut out);
+        self.world = Some(world);
+        for command in out {
+            self.apply(end, command);
+        }
+    }
+
+    /// Applies one command now.
+    fn apply(&mut self, now: SimTime, command: Command) {
         match command {
             Command::CreateHost {
                 agent,
@@ -159,7 +188,23 @@ impl Sim {
                 fake,
                 appeal,
             } => self.publish(now, host, listing, fake, appeal),
+            Command::List {
+                content,
+                site,
+                host,
+            } => self.list(now, content, site, host),
             Command::Ban { site, identity } => self.ban(now, site, identity),
+            Command::FreshIdentity { host } => {
+                let (old, ip) = (
+                    self.hosts[host.index()].identity,
+                    self.hosts[host.index()].ip,
+                );
+                let fresh = self.new_identity(now, host, ip);
+                self.hosts[host.index()].identity = fresh;
+                if let Some(world) = self.world.as_mut() {
+                    world.sites.retire(old);
+                }
+            }
             Command::WakeAt { agent, at } => {
                 self.queue.schedule(at.max(now), Event::AgentWake { agent });
             }
@@ -234,11 +279,17 @@ impl Sim {
             if !self.hosts[host.index()].held.contains(&content) {
                 self.hosts[host.index()].held.push(content);
             }
-            self.torrents[listing.index()].published = true;
             self.join(now, host, listing);
+            if self.peer_of(host, listing).is_some() {
+                self.torrents[listing.index()].published = true;
+            }
             return;
         }
-        // A fake copy: its own listing on the same site, taking `appeal` of the arrivals.
+        // A fake copy: its own listing on the same site, taking `appeal` of the arrivals
+        // (the newest fake takes them all), if the site admits the uploader.
+        if !self.admit(now, host, listing) {
+            return;
+        }
         let real = &self.torrents[listing.index()];
         let site = real.site;
         let cfg = &self.scenario.torrents[content.index()];
@@ -257,9 +308,7 @@ impl Sim {
             .add_torrent(self.torrents[id.index()].name.clone());
         self.torrents[listing.index()].fake_alternative = Some((id, appeal));
         let client = self.scenario.client.clone();
-        if self.admit(now, host, id) {
-            self.add_peer(now, host, id, true, &client);
-        }
+        self.add_peer(now, host, id, true, &client);
         self.tell(
             now,
             Fact::ContentListed {
@@ -268,6 +317,57 @@ impl Sim {
                 site,
             },
         );
+    }
+
+    /// Lists `content` on `site` during the run: a new listing whose arrivals (the content's
+    /// process scaled by the site's audience) count from now.
+    fn list(&mut self, now: SimTime, content: ContentId, site: SiteId, host: Option<HostId>) {
+        if self.listing(content, site).is_some() {
+            return;
+        }
+        let cfg = &self.scenario.torrents[content.index()];
+        let sites = self.scenario.sites();
+        let (audience, tracker) = (
+            sites[site.index()].audience,
+            sites[site.index()].tracker.unwrap_or(self.scenario.tracker),
+        );
+        let name = format!("{}@{}", cfg.name, sites[site.index()].name);
+        let id = TorrentId(self.torrents.len() as u32);
+        let mut listing = TorrentState::new(cfg, content, (site, tracker), name);
+        listing.released = true;
+        listing.published = true;
+        listing.listed_at = Some(now);
+        listing.arrival_base = now;
+        let mut rng = crate::rng::substream(
+            self.scenario.seed,
+            crate::rng::Stream::Arrivals as u64,
+            u64::from(id.0),
+        );
+        let process = crate::arrivals::ArrivalProcess::new(
+            &cfg.arrivals.scaled(audience),
+            self.horizon.since(now),
+            &mut rng,
+        );
+        self.torrents.push(listing);
+        self.arrivals.push(Some(process));
+        self.rngs.arrivals.push(rng);
+        self.recorder
+            .add_torrent(self.torrents[id.index()].name.clone());
+        self.listings[content.index()][site.index()] = Some(id);
+        self.unfinished_torrents += 1;
+        if let Some(host) = host {
+            self.join(now, host, id);
+        }
+        self.note_piece_loss(now, id);
+        self.tell(
+            now,
+            Fact::ContentListed {
+                listing: id,
+                content,
+                site,
+            },
+        );
+        self.schedule_next_arrival(now, id);
     }
 
     /// Bans `identity` on `site`: its peers on the site's listings leave.
@@ -300,11 +400,17 @@ impl Sim {
             Admission::Refuse => false,
             Admission::FreshIdentity => {
                 let cost = world.sites.config(site).identity.fresh_cost;
-                if let Some(econ) = self.econ.as_mut()
-                    && !econ.pay_fresh_identity(now, host, cost)
-                {
+                let paid = match self.econ.as_mut() {
+                    Some(econ) => econ.pay_fresh_identity(now, host, cost),
+                    None => true,
+                };
+                let world = self.world.as_mut().expect("checked above");
+                if !paid {
+                    world.sites.fresh_identity_unpaid(site);
                     return false;
                 }
+                world.sites.fresh_identity_paid(site, cost);
+                world.sites.retire(identity);
                 let fresh = self.new_identity(now, host, ip);
                 self.hosts[host.index()].identity = fresh;
                 let world = self.world.as_mut().expect("checked above");
@@ -433,9 +539,18 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// Applies `command` as if a layer above had returned it now (after the events already
+    /// scheduled for now). For tools and tests that drive the world directly.
+    pub fn issue(&mut self, command: Command) {
+        let now = self.queue.now();
+        self.enqueue(now, vec![command]);
+    }
+}
+
 impl WorldView for Sim {
     fn now(&self) -> SimTime {
-        self.queue.now()
+        self.ended_at.unwrap_or_else(|| self.queue.now())
     }
 
     fn listings(&self) -> Vec<ListingView> {
