@@ -83,6 +83,23 @@ pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
     Ok(out)
 }
 
+/// Runs `scenario` to its end; a panic in the engine (a bug) becomes an error message
+/// instead of ending the command, so a sweep or a check goes on with the other runs.
+pub fn run_guarded(
+    scenario: &sim_core::config::Scenario,
+) -> Result<sim_core::report::Report, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Sim::new(scenario).run())).map_err(
+        |p| {
+            let what = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            format!("the simulation panicked: {what}")
+        },
+    )
+}
+
 /// The resolved scenario with every default filled in, as TOML.
 pub fn show_config(path: &Path, overrides: &[Override]) -> Result<String, CommandError> {
     let scenario = load_scenario(path, overrides)?;

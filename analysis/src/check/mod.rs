@@ -15,7 +15,6 @@ use crate::metrics::{Aggregate, Metric, flatten_summary};
 use crate::run::CommandError;
 use baseline::{Baseline, DEFAULT_IGNORE, DEFAULT_SEEDS};
 use rayon::prelude::*;
-use sim_core::swarm::Sim;
 use std::path::{Path, PathBuf};
 
 /// How one metric compares with its baseline.
@@ -169,19 +168,8 @@ pub fn check(dir: &Path, bless: bool, force: bool) -> Result<CheckOutcome, Comma
         .map(|&(i, k, seed)| {
             let mut s = loaded[i].1.clone();
             s.seed = seed;
-            let report =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Sim::new(&s).run()))
-                    .map_err(|p| {
-                        let what = p
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_else(|| "unknown panic".into());
-                        format!(
-                            "{} with seed {seed}: the simulation panicked: {what}",
-                            loaded[i].0.display()
-                        )
-                    })?;
+            let report = crate::run::run_guarded(&s)
+                .map_err(|e| format!("{} with seed {seed}: {e}", loaded[i].0.display()))?;
             let summary = serde_json::to_value(&report.summary).expect("a summary serialises");
             Ok((i, k, flatten_summary(&summary)))
         })

@@ -17,7 +17,6 @@ use crate::output::{Manifest, run_files, scenario_hash};
 use crate::run::CommandError;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use sim_core::swarm::Sim;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -207,16 +206,7 @@ fn is_done(out: &Path, run: RunId) -> bool {
 fn run_one(plan: &Plan, out: &Path, run: RunId) -> Result<(), String> {
     let scenario = plan.scenario_of(run);
     let started = Instant::now();
-    let report =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Sim::new(&scenario).run()))
-            .map_err(|p| {
-                let what = p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "unknown panic".into());
-                format!("the simulation panicked: {what}")
-            })?;
+    let report = crate::run::run_guarded(&scenario)?;
     let wall = started.elapsed().as_secs_f64();
     let manifest = Manifest {
         tokenswarm_version: env!("CARGO_PKG_VERSION"),

@@ -146,13 +146,12 @@ impl SweepSpec {
                 raw.replicates
             ))
         })?;
-        if let Some((p, v)) = scalar_parameter(&raw.parameters, "") {
+        let mut parameters = Vec::new();
+        if let Err((p, v)) = collect_parameters("", &raw.parameters, &mut parameters) {
             return Err(err(format!(
                 "field `parameters.\"{p}\"`: expected a list of values like [{v}], found the single value {v}; to fix a value for every point, put it under [set]"
             )));
         }
-        let mut parameters = Vec::new();
-        collect_parameters("", &raw.parameters, &mut parameters);
         let mut set = Vec::new();
         collect_fixed("", &raw.set, &mut set);
         if parameters.is_empty() {
@@ -224,9 +223,14 @@ impl SweepSpec {
 }
 
 /// Turns `[parameters]` into dotted paths: nested tables (from dotted keys such as
-/// `economy.pricing.rate = [...]`) join with `.`; a list ends a path. (A non-list leaf has
-/// been refused by `scalar_parameter` before.)
-fn collect_parameters(prefix: &str, table: &toml::Table, out: &mut Vec<Parameter>) {
+/// `economy.pricing.rate = [...]`) join with `.`; a list ends a path. A single value instead
+/// of a list (`rate = 0.5`, not `[0.5]`) is refused with its path: the sweep docs require a
+/// list, and a scalar is usually a list forgotten.
+fn collect_parameters(
+    prefix: &str,
+    table: &toml::Table,
+    out: &mut Vec<Parameter>,
+) -> Result<(), (String, toml::Value)> {
     for (key, value) in table {
         let path = if prefix.is_empty() {
             key.clone()
@@ -234,39 +238,15 @@ fn collect_parameters(prefix: &str, table: &toml::Table, out: &mut Vec<Parameter
             format!("{prefix}.{key}")
         };
         match value {
-            toml::Value::Table(t) => collect_parameters(&path, t, out),
+            toml::Value::Table(t) => collect_parameters(&path, t, out)?,
             toml::Value::Array(values) => out.push(Parameter {
                 path,
                 values: values.clone(),
             }),
-            other => out.push(Parameter {
-                path,
-                values: vec![other.clone()],
-            }),
+            other => return Err((path, other.clone())),
         }
     }
-}
-
-/// A parameter given as a single value instead of a list (`rate = 0.5`, not `[0.5]`): the
-/// sweep docs require a list, and a scalar is usually a list forgotten.
-fn scalar_parameter(table: &toml::Table, prefix: &str) -> Option<(String, toml::Value)> {
-    for (key, value) in table {
-        let path = if prefix.is_empty() {
-            key.clone()
-        } else {
-            format!("{prefix}.{key}")
-        };
-        match value {
-            toml::Value::Table(t) => {
-                if let Some(found) = scalar_parameter(t, &path) {
-                    return Some(found);
-                }
-            }
-            toml::Value::Array(_) => {}
-            other => return Some((path, other.clone())),
-        }
-    }
-    None
+    Ok(())
 }
 
 /// Turns `[set]` into dotted paths with one value each; tables nest, anything else

@@ -167,22 +167,8 @@ impl Seedbox {
             return;
         }
         let now = view.now();
-        // Bill the rent of the elapsed interval.
-        let rent = self.rent_for(now.since(self.billed_until));
-        self.billed_until = now;
+        let rent = self.bill(view, host, out);
         let peers = view.host_peers(host);
-        if view.has_economy() {
-            out.push(Command::Collect {
-                agent: self.id,
-                host,
-            });
-            out.push(Command::PayRent {
-                agent: self.id,
-                amount: rent,
-            });
-        } else {
-            self.unbooked += rent;
-        }
         // Trailing window: the oldest snapshot at least `idle` old.
         let snapshot = Snapshot {
             at: now,
@@ -238,28 +224,35 @@ impl Seedbox {
     /// earned, so the P&L covers the whole run.
     fn settle_at_end(&mut self, view: &dyn WorldView, out: &mut Vec<Command>) {
         let Some(host) = self.host else { return };
-        let now = view.now();
         if self.renting() {
-            let rent = self.rent_for(now.since(self.billed_until));
-            self.billed_until = now;
-            if view.has_economy() {
-                out.push(Command::Collect {
-                    agent: self.id,
-                    host,
-                });
-                out.push(Command::PayRent {
-                    agent: self.id,
-                    amount: rent,
-                });
-            } else {
-                self.unbooked += rent;
-            }
+            self.bill(view, host, out);
         } else if view.has_economy() {
             out.push(Command::Collect {
                 agent: self.id,
                 host,
             });
         }
+    }
+
+    /// Bills the rent since the last billing: with an economy, collects the host's earnings
+    /// and pays from the agent's account; without one, counts it. Returns the rent.
+    fn bill(&mut self, view: &dyn WorldView, host: HostId, out: &mut Vec<Command>) -> u64 {
+        let now = view.now();
+        let rent = self.rent_for(now.since(self.billed_until));
+        self.billed_until = now;
+        if view.has_economy() {
+            out.push(Command::Collect {
+                agent: self.id,
+                host,
+            });
+            out.push(Command::PayRent {
+                agent: self.id,
+                amount: rent,
+            });
+        } else {
+            self.unbooked += rent;
+        }
+        rent
     }
 
     fn stop(&mut self, now: SimTime, host: HostId, out: &mut Vec<Command>) {

@@ -302,10 +302,7 @@ impl Sim {
         fake_listing.released = true;
         fake_listing.listed_at = Some(now);
         fake_listing.arrivals_pending = false;
-        self.torrents.push(fake_listing);
-        self.arrivals.push(None);
-        self.recorder
-            .add_torrent(self.torrents[id.index()].name.clone());
+        self.add_listing(fake_listing, None, None);
         self.torrents[listing.index()].fake_alternative = Some((id, appeal));
         let client = self.scenario.client.clone();
         self.add_peer(now, host, id, true, &client);
@@ -317,6 +314,33 @@ impl Sim {
                 site,
             },
         );
+    }
+
+    /// Registers a listing created during the run (with its arrival process and stream, if
+    /// any): its swarm, its time series.
+    fn add_listing(
+        &mut self,
+        listing: TorrentState,
+        process: Option<crate::arrivals::ArrivalProcess>,
+        rng: Option<crate::rng::SimRng>,
+    ) -> TorrentId {
+        let id = TorrentId(self.torrents.len() as u32);
+        self.recorder.add_torrent(listing.name.clone());
+        self.torrents.push(listing);
+        self.arrivals.push(process);
+        if let Some(rng) = rng {
+            // Arrival streams are indexed like listings (fake listings have no arrivals, and
+            // come after every stream used so far only when they are the newest).
+            while self.rngs.arrivals.len() < id.index() {
+                self.rngs.arrivals.push(crate::rng::substream(
+                    self.scenario.seed,
+                    crate::rng::Stream::Arrivals as u64,
+                    self.rngs.arrivals.len() as u64,
+                ));
+            }
+            self.rngs.arrivals.push(rng);
+        }
+        id
     }
 
     /// Lists `content` on `site` during the run: a new listing whose arrivals (the content's
@@ -348,11 +372,7 @@ impl Sim {
             self.horizon.since(now),
             &mut rng,
         );
-        self.torrents.push(listing);
-        self.arrivals.push(Some(process));
-        self.rngs.arrivals.push(rng);
-        self.recorder
-            .add_torrent(self.torrents[id.index()].name.clone());
+        self.add_listing(listing, Some(process), Some(rng));
         self.listings[content.index()][site.index()] = Some(id);
         self.unfinished_torrents += 1;
         if let Some(host) = host {
