@@ -13,5 +13,6 @@ pub mod metrics;
 pub mod output;
 pub mod plot;
 pub mod run;
+pub mod survival;
 pub mod sweep;
 pub mod table;

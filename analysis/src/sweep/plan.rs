@@ -65,6 +65,18 @@ pub fn run_seed(master: u64, point: u32, replicate: u32) -> u64 {
     u64::from_le_bytes(d[..8].try_into().expect("8 bytes of a 32-byte digest"))
 }
 
+/// The seed of replicate `replicate` shared by every point of a sweep on common random
+/// numbers: the first 8 bytes (little endian) of SHA-256("tokenswarm-sweep-replicate" ‖ master
+/// ‖ replicate), integers as 8-byte little endian. Pinned.
+pub fn replicate_seed(master: u64, replicate: u32) -> u64 {
+    let mut h = Sha256::new();
+    h.update(b"tokenswarm-sweep-replicate");
+    h.update(master.to_le_bytes());
+    h.update(u64::from(replicate).to_le_bytes());
+    let d = h.finalize();
+    u64::from_le_bytes(d[..8].try_into().expect("8 bytes of a 32-byte digest"))
+}
+
 /// The generator for sampled points (random and Latin hypercube), derived like run seeds.
 fn points_rng(master: u64) -> ChaCha8Rng {
     let mut h = Sha256::new();
@@ -187,8 +199,14 @@ impl Plan {
         (0..self.run_count()).map(|i| self.run_at(i))
     }
 
+    /// The seed of `run`: shared by replicate r of every point (common random numbers), or,
+    /// with `independent = true`, its own.
     pub fn seed_of(&self, run: RunId) -> u64 {
-        run_seed(self.spec.seed, run.point, run.replicate)
+        if self.spec.independent {
+            run_seed(self.spec.seed, run.point, run.replicate)
+        } else {
+            replicate_seed(self.spec.seed, run.replicate)
+        }
     }
 
     /// The scenario of `run`: its point's scenario with the run's seed.
@@ -207,6 +225,7 @@ impl Plan {
             kind: self.spec.kind.name().to_string(),
             replicates: self.spec.replicates,
             master_seed: self.spec.seed,
+            common_random_numbers: !self.spec.independent,
             parameters: self
                 .spec
                 .parameters
@@ -232,6 +251,9 @@ pub struct SweepDescription {
     pub kind: String,
     pub replicates: u32,
     pub master_seed: u64,
+    /// Replicate r of every point shares its seed (false: `independent = true`).
+    #[serde(default)]
+    pub common_random_numbers: bool,
     pub parameters: Vec<String>,
     /// Per point, the parameter values as table cells.
     pub points: Vec<Vec<String>>,
@@ -381,6 +403,9 @@ fn identity(spec: &SweepSpec, points: &[Point]) -> anyhow::Result<String> {
         spec.replicates,
         spec.seed
     ));
+    if !spec.independent {
+        h.update("common random numbers\n");
+    }
     for p in &spec.set {
         h.update(format!("set {} = {}\n", p.path, p.values[0]));
     }

@@ -72,6 +72,8 @@ struct RawSweep {
     parameters: toml::Table,
     #[serde(default)]
     plot: PlotDefaults,
+    #[serde(default)]
+    independent: bool,
 }
 
 /// Where the base scenario comes from.
@@ -105,6 +107,9 @@ pub struct SweepSpec {
     pub set: Vec<Parameter>,
     pub parameters: Vec<Parameter>,
     pub plot: PlotDefaults,
+    /// Every (point, replicate) gets its own seed; by default (false) replicate r of every
+    /// point shares one seed, so points are compared on common random numbers.
+    pub independent: bool,
 }
 
 impl SweepSpec {
@@ -218,6 +223,7 @@ impl SweepSpec {
             set,
             parameters,
             plot: raw.plot,
+            independent: raw.independent,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! The sweep's tables, built from the finished runs on disk: `runs` (one row per run),
-//! `points` (per point and metric: n, mean, sd, 95% CI) and `series` (every run's time
+//! `points` (per point and metric: n, mean, sd, 95% CI of the values observed, and for
+//! censored metrics the number censored and survival statistics) and `series` (every run's time
 //! series in long form), as Parquet and CSV through polars.
 //!
 //! Invariant: rows are in (point, replicate) order and metrics in the summary's order, so
@@ -12,6 +13,7 @@ use crate::destination::Temporary;
 use crate::error::io_error;
 use crate::frame::{csv_bytes, parquet_bytes};
 use crate::metrics::{Aggregate, Metric, flatten_summary};
+use crate::survival::{Survival, censored_companion};
 use anyhow::Context;
 use polars::io::parquet::write::BatchedWriter;
 use polars::prelude::*;
@@ -134,6 +136,7 @@ fn points_frame(
     let mut metric_col = Vec::new();
     let (mut n, mut missing) = (Vec::<u32>::new(), Vec::<u32>::new());
     let (mut mean, mut sd, mut lo, mut hi) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut survival: Vec<Option<Survival>> = Vec::new();
     for &pt in &point_ids {
         let rows: Vec<&Vec<Metric>> = done
             .iter()
@@ -152,8 +155,35 @@ fn points_frame(
             sd.push(a.sd);
             lo.push(a.ci95_low);
             hi.push(a.ci95_high);
+            // A censored metric (with a `…_censored_at_s` companion) gets survival statistics.
+            survival.push(
+                censored_companion(name)
+                    .filter(|c| names.contains(c))
+                    .map(|c| {
+                        let censored: Vec<Option<f64>> =
+                            rows.iter().map(|m| value_of(m, &c)).collect();
+                        Survival::of(&values, &censored)
+                    }),
+            );
         }
     }
+    let col = |f: fn(&Survival) -> Option<f64>| -> Vec<Option<f64>> {
+        survival.iter().map(|s| s.as_ref().and_then(f)).collect()
+    };
+    let censored: Vec<Option<u32>> = survival
+        .iter()
+        .map(|s| s.as_ref().map(|s| s.censored as u32))
+        .collect();
+    let survival_cols = [
+        Column::new("censored".into(), censored),
+        Column::new("km_median".into(), col(|s| s.km_median)),
+        Column::new("km_median_ci95_low".into(), col(|s| s.km_median_ci95_low)),
+        Column::new("km_median_ci95_high".into(), col(|s| s.km_median_ci95_high)),
+        Column::new("restricted_to".into(), col(|s| s.restricted_to)),
+        Column::new("rmst".into(), col(|s| s.rmst)),
+        Column::new("rmst_ci95_low".into(), col(|s| s.rmst_ci95_low)),
+        Column::new("rmst_ci95_high".into(), col(|s| s.rmst_ci95_high)),
+    ];
     let mut cols = vec![Column::new("point".into(), row_points.clone())];
     cols.extend(parameter_columns(plan, &row_points));
     cols.extend([
@@ -165,6 +195,7 @@ fn points_frame(
         Column::new("ci95_low".into(), lo),
         Column::new("ci95_high".into(), hi),
     ]);
+    cols.extend(survival_cols);
     Ok(DataFrame::new_infer_height(cols)?)
 }
 

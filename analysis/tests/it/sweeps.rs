@@ -79,11 +79,11 @@ fn one_and_two_threads_write_byte_identical_tables() {
             .lines()
             .next()
             .unwrap()
-            .ends_with("metric,n,missing,mean,sd,ci95_low,ci95_high"),
+            .ends_with("metric,n,missing,mean,sd,ci95_low,ci95_high,censored,km_median,km_median_ci95_low,km_median_ci95_high,restricted_to,rmst,rmst_ci95_low,rmst_ci95_high"),
         "{}",
         points.lines().next().unwrap()
     );
-    // Replicates of one point have distinct seeds, and so (usually) distinct results.
+    // Common random numbers: the 2 replicates have distinct seeds, shared by all 4 points.
     let seeds: Vec<&str> = runs
         .lines()
         .skip(1)
@@ -92,7 +92,95 @@ fn one_and_two_threads_write_byte_identical_tables() {
     let mut unique = seeds.clone();
     unique.sort();
     unique.dedup();
-    assert_eq!(unique.len(), 8, "{seeds:?}");
+    assert_eq!(unique.len(), 2, "{seeds:?}");
+    // `independent = true`: every run its own seed.
+    let dir = setup(
+        "sweep-independent",
+        &SWEEP.replace("seed = 11", "seed = 11\nindependent = true"),
+    );
+    ok(&["sweep", "sweep.toml", "--out", "ind"], &dir);
+    let runs = std::fs::read_to_string(dir.join("ind/runs.csv")).unwrap();
+    let mut seeds: Vec<&str> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    seeds.sort();
+    seeds.dedup();
+    assert_eq!(seeds.len(), 8, "{seeds:?}");
+}
+
+#[test]
+fn identical_points_on_common_random_numbers_give_identical_replicates() {
+    let sweep = SWEEP.replace(
+        "[\"1 Mbit/s\", \"2 Mbit/s\"]",
+        "[\"1 Mbit/s\", \"1 Mbit/s\"]",
+    );
+    let dir = setup("sweep-crn", &sweep);
+    ok(&["sweep", "sweep.toml", "--out", "out"], &dir);
+    let runs = std::fs::read_to_string(dir.join("out/runs.csv")).unwrap();
+    // Columns after the parameters: every metric. Points 0 and 1 (same values) agree.
+    let rows: Vec<Vec<&str>> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let metrics_of = |point: &str, rep: &str| -> Vec<String> {
+        let r = rows.iter().find(|r| r[0] == point && r[1] == rep).unwrap();
+        r[7..].iter().map(|c| c.to_string()).collect()
+    };
+    for rep in ["0", "1"] {
+        assert_eq!(
+            metrics_of("0", rep),
+            metrics_of("1", rep),
+            "replicate {rep}"
+        );
+    }
+}
+
+#[test]
+fn a_half_censored_metric_reports_its_censoring_and_survival() {
+    // The publisher leaves after 2 minutes; with 12-minute seeding the content often outlives
+    // the 30-minute horizon: those runs are censored, not dropped.
+    let sweep = SWEEP
+        .replace("[\"1min\", \"4min\"]", "[\"1min\", \"12min\"]")
+        .replace("\"classes[0].upload\" = [\"1 Mbit/s\", \"2 Mbit/s\"]\n", "")
+        .replace("horizon = \"20min\"", "horizon = \"30min\"")
+        .replace("replicates = 2", "replicates = 12");
+    let dir = setup("sweep-censored", &sweep);
+    let s = SMALL
+        .replace("stop_when_done = true", "stop_when_done = false")
+        .replace(
+            "piece_size = \"256 KiB\"",
+            "piece_size = \"256 KiB\"\npublishers = { leave_after = \"2min\" }",
+        );
+    std::fs::write(dir.join("s.toml"), s).unwrap();
+    ok(&["sweep", "sweep.toml", "--out", "out"], &dir);
+    let points = std::fs::read_to_string(dir.join("out/points.csv")).unwrap();
+    let header: Vec<&str> = points.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut seen_censored = false;
+    for line in points.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[col("metric")] != "torrents.file.longevity_s" {
+            continue;
+        }
+        let n: usize = cells[col("n")].parse().unwrap();
+        let censored: usize = cells[col("censored")].parse().unwrap();
+        assert_eq!(
+            n + censored,
+            12,
+            "every replicate is observed or censored: {line}"
+        );
+        let rmst: f64 = cells[col("rmst")].parse().unwrap();
+        if censored > 0 && n > 0 {
+            seen_censored = true;
+            // The mean of the observed runs alone is biased down; the restricted mean is not.
+            let mean: f64 = cells[col("mean")].parse().unwrap();
+            assert!(rmst > mean, "rmst {rmst} vs observed mean {mean}: {line}");
+        }
+    }
+    assert!(seen_censored, "{points}");
 }
 
 #[test]

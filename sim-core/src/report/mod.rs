@@ -32,11 +32,19 @@ pub struct TorrentSummary {
     /// Mean over completed peers of size / download time.
     pub mean_download_rate_bytes_per_s: Option<f64>,
     /// From release until the online peers no longer held every piece; `None` if never lost
-    /// before the end of the run.
+    /// before the end of the run (then censored).
     pub longevity_s: Option<f64>,
+    /// Censoring of `longevity_s`: the time observed without a loss (from release to the end
+    /// of the run) when it was never lost, else `None`.
+    pub longevity_censored_at_s: Option<f64>,
     /// Seeding time after completion of peers that completed and then left (publishers
-    /// excluded; peers still seeding at the end are not counted).
+    /// excluded; peers still seeding at the end are censored: counted below, their observed
+    /// seeding time in `peers.csv`).
     pub seeding_time_s: Stats,
+    /// Completed peers still seeding at the end (censored seeding times).
+    pub seeding_time_censored: usize,
+    /// Leechers still downloading at the end (censored download times).
+    pub download_time_censored: usize,
     pub seeds_at_end: u32,
     pub leechers_at_end: u32,
     /// Bytes received twice in endgame (duplicates cancelled or overtaken).
@@ -85,7 +93,13 @@ pub struct PeerRow {
     /// at the end.
     pub leave_reason: &'static str,
     pub download_time_s: Option<f64>,
+    /// A leecher still downloading at the end: the time it had been downloading (its download
+    /// time is censored there), else empty.
+    pub download_time_censored_at_s: Option<f64>,
     pub seeding_time_s: Option<f64>,
+    /// A completed peer still seeding at the end (publishers excluded): the time it had been
+    /// seeding (censored), else empty.
+    pub seeding_time_censored_at_s: Option<f64>,
     pub bytes_downloaded: u64,
     pub bytes_uploaded: u64,
     pub bytes_wasted: u64,
@@ -149,6 +163,14 @@ impl Report {
                         p.completed_at.map(|c| secs(c) - secs(p.joined_at))
                     },
                     seeding_time_s: seeding_time,
+                    download_time_censored_at_s: (!p.publisher
+                        && p.completed_at.is_none()
+                        && p.left_at.is_none())
+                    .then(|| secs(record.end) - secs(p.joined_at)),
+                    seeding_time_censored_at_s: match (p.publisher, p.completed_at, p.left_at) {
+                        (false, Some(c), None) => Some(secs(record.end) - secs(c)),
+                        _ => None,
+                    },
                     bytes_downloaded: p.bytes_downloaded,
                     bytes_uploaded: p.bytes_uploaded,
                     bytes_wasted: p.bytes_wasted,
@@ -161,6 +183,17 @@ impl Report {
                 }
             })
             .collect();
+        // From listing (the release for the catalog's listings).
+        let since = |state: &crate::record::TorrentRecord| {
+            state.listed_at.map_or_else(
+                || {
+                    scenario.torrents[state.content.index()]
+                        .release
+                        .as_secs_f64()
+                },
+                secs,
+            )
+        };
         let summaries = torrents
             .iter()
             .enumerate()
@@ -193,12 +226,18 @@ impl Report {
                         .then(|| rates.iter().sum::<f64>() / rates.len() as f64),
                     download_time_s: Stats::of(times),
                     // From listing (the release for the catalog's listings) to first loss.
-                    longevity_s: state
-                        .lost_at
-                        .map(|l| secs(l) - state.listed_at.map_or(cfg.release.as_secs_f64(), secs)),
+                    longevity_s: state.lost_at.map(|l| secs(l) - since(state)),
+                    longevity_censored_at_s: (state.lost_at.is_none() && state.listed_at.is_some())
+                        .then(|| secs(record.end) - since(state)),
                     seeding_time_s: Stats::of(
                         mine().filter_map(|(_, r)| r.seeding_time_s).collect(),
                     ),
+                    seeding_time_censored: mine()
+                        .filter(|(_, r)| r.seeding_time_censored_at_s.is_some())
+                        .count(),
+                    download_time_censored: mine()
+                        .filter(|(_, r)| r.download_time_censored_at_s.is_some())
+                        .count(),
                     seeds_at_end: state.seeds,
                     leechers_at_end: state.leechers,
                     bytes_wasted: mine().map(|(p, _)| p.bytes_wasted).sum(),
