@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod check;
+pub mod compare;
 pub mod destination;
 pub mod error;
 pub mod frame;

@@ -1,6 +1,7 @@
 //! `tokenswarm`: run scenario files of tokenized BitTorrent swarms and write their results.
 
 use analysis::check::{Verdict, check};
+use analysis::compare::{CompareRequest, compare};
 use analysis::error;
 use analysis::load::Override;
 use analysis::plot::{SweepPlotRequest, plot};
@@ -60,6 +61,33 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Run two or more scenarios (or variants of one) over the same replicates (common random
+    /// numbers) and tabulate every metric per arm with paired differences (compare.csv).
+    Compare {
+        /// Scenario files, one arm each (named by the scenario's name).
+        files: Vec<PathBuf>,
+        /// A variant of the first file as another arm: `NAME:path=value;path=value`.
+        #[arg(long = "variant", value_name = "NAME:PATH=VALUE;...")]
+        variants: Vec<String>,
+        /// Replicates per arm (seeds derived from --seed), unless --seeds lists them.
+        #[arg(long, default_value_t = 8)]
+        replicates: u32,
+        /// Master seed of the replicates.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Exactly these run seeds: `1..8` (inclusive) or `3,5,9`.
+        #[arg(long, value_parser = parse_seeds)]
+        seeds: Option<SeedList>,
+        /// Output directory (default: outputs/compare-<arm>-vs-<arm>…).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Worker threads (default: every core).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Run arms even if their estimated work passes the limits.
+        #[arg(long)]
+        force: bool,
+    },
     /// Draw a run's or a sweep's charts (SVG and PNG) into DIR/plots/.
     Plot {
         /// A run directory (from `run`) or a sweep directory (from `sweep`).
@@ -92,6 +120,31 @@ enum Command {
         #[arg(long = "set", value_name = "PATH=VALUE", value_parser = Override::parse)]
         overrides: Vec<Override>,
     },
+}
+
+/// Run seeds given on the command line.
+#[derive(Clone, Debug)]
+struct SeedList(Vec<u64>);
+
+/// `1..8` (inclusive) or `3,5,9`.
+fn parse_seeds(text: &str) -> Result<SeedList, String> {
+    let bad = || format!("`{text}`: give a range like 1..8 or a list like 3,5,9");
+    if let Some((a, b)) = text.split_once("..") {
+        let (a, b): (u64, u64) = (
+            a.trim().parse().map_err(|_| bad())?,
+            b.trim().parse().map_err(|_| bad())?,
+        );
+        if b < a || b - a >= 100_000 {
+            return Err(format!(
+                "`{text}`: a range from low to high, at most 100000 seeds"
+            ));
+        }
+        return Ok(SeedList((a..=b).collect()));
+    }
+    text.split(',')
+        .map(|s| s.trim().parse::<u64>().map_err(|_| bad()))
+        .collect::<Result<Vec<_>, _>>()
+        .map(SeedList)
 }
 
 /// A command-line mistake as one line: what is wrong and where to look, no usage block.
@@ -185,6 +238,37 @@ fn main() -> ExitCode {
                     o.out.join("failed.csv").display()
                 )))
             }
+        }),
+        Command::Compare {
+            files,
+            variants,
+            replicates,
+            seed,
+            seeds,
+            out,
+            threads,
+            force,
+        } => compare(&CompareRequest {
+            files,
+            variants,
+            replicates,
+            seed,
+            seeds: seeds.map(|s| s.0),
+            out,
+            threads,
+            force,
+        })
+        .map(|o| {
+            for note in &o.notes {
+                println!("{note}");
+            }
+            eprintln!(
+                "tokenswarm: compared {} arms ({}) over {} runs; table in {}",
+                o.arms.len(),
+                o.arms.join(", "),
+                o.runs,
+                o.out.join("compare.csv").display()
+            );
         }),
         Command::Plot {
             dir,

@@ -6,6 +6,7 @@
 //! overwrites a file it did not draw: `plots/.tokenswarm-charts` lists what it drew last.
 
 pub mod chart;
+pub mod compare;
 pub mod run;
 pub mod sweep;
 
@@ -32,17 +33,18 @@ pub const CHART_INDEX: &str = ".tokenswarm-charts";
 /// Draws the run or sweep in `dir` (a sweep if `dir/sweep.json` exists).
 pub fn plot(dir: &Path, req: &SweepPlotRequest) -> Result<PlotOutcome, CommandError> {
     let is_sweep = dir.join(crate::sweep::exec::DESCRIPTION).is_file();
-    if !is_sweep && !dir.join("series.csv").is_file() {
+    let is_compare = dir.join(crate::compare::DESCRIPTION).is_file();
+    if !is_sweep && !is_compare && !dir.join("series.csv").is_file() {
         return Err(InputError::new(
             dir,
-            "not a run directory (no series.csv) nor a sweep directory (no sweep.json)",
+            "not a run directory (no series.csv), a sweep directory (no sweep.json) nor a comparison (no compare.json)",
         )
         .into());
     }
     if !is_sweep && (!req.metrics.is_empty() || req.x.is_some() || req.by.is_some()) {
         return Err(InputError::new(
             dir,
-            "--metric, --x and --by apply to sweep directories only; this is a run directory",
+            "--metric, --x and --by apply to sweep directories only",
         )
         .into());
     }
@@ -64,6 +66,8 @@ pub fn plot(dir: &Path, req: &SweepPlotRequest) -> Result<PlotOutcome, CommandEr
     let notes = if is_sweep {
         sweep::plot_sweep(dir, tmp.path(), req)?;
         Vec::new()
+    } else if is_compare {
+        compare::plot_compare(dir, tmp.path())?
     } else {
         run::plot_run(dir, tmp.path())?
     };

@@ -22,7 +22,7 @@ use std::path::Path;
 /// Series rows `(time_s, torrent, metric, value)` in file order.
 type SeriesRows = Vec<(f64, String, String, f64)>;
 
-fn f64_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
+pub(super) fn f64_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
     let c = df
         .column(name)
         .map_err(|_| anyhow::anyhow!("no column `{name}`"))?
@@ -30,7 +30,7 @@ fn f64_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
     Ok(c.f64()?.iter().collect())
 }
 
-fn str_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
+pub(super) fn str_col(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
     let c = df
         .column(name)
         .map_err(|_| anyhow::anyhow!("no column `{name}`"))?
