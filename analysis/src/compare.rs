@@ -193,35 +193,20 @@ pub fn compare(req: &CompareRequest) -> Result<CompareOutcome, CommandError> {
         .num_threads(threads)
         .build()
         .map_err(anyhow::Error::from)?;
+    let bar = crate::progress::Progress::new(
+        &format!("compare {}", names.join(" vs ")),
+        jobs.len() as u64,
+    );
     let results: Vec<Result<Vec<Metric>, String>> = pool.install(|| {
         jobs.par_iter()
             .map(|&(a, r)| {
-                let mut s = arms[a].scenario.clone();
-                s.seed = seeds[r];
-                let report = run_guarded(&s)?;
-                let summary = serde_json::to_value(&report.summary).map_err(|e| e.to_string())?;
-                let manifest = Manifest {
-                    tokenswarm_version: env!("CARGO_PKG_VERSION"),
-                    git_revision: None,
-                    scenario_file: arms[a].file.display().to_string(),
-                    scenario_hash: scenario_hash(&s).map_err(|e| e.to_string())?,
-                    seed: s.seed,
-                    wall_time_s: 0.0,
-                    events_per_s: 0.0,
-                    estimated_events: s.estimate_work().events(),
-                    estimated_bytes: s.estimate_work().bytes(),
-                    scenario: &s,
-                };
-                let files = run_files(&s, &report, &manifest).map_err(|e| e.to_string())?;
-                let dir = out
-                    .join("runs")
-                    .join(&arms[a].name)
-                    .join(format!("r{r:02}"));
-                write_atomically(&dir, &files).map_err(|e| e.to_string())?;
-                Ok(flatten_summary(&summary))
+                let result = run_arm(&arms[a], seeds[r], r, &out);
+                bar.inc(result.is_err());
+                result
             })
             .collect()
     });
+    bar.finish();
     let mut metrics: Vec<Vec<Vec<Metric>>> = vec![Vec::new(); arms.len()];
     for ((a, r), result) in jobs.iter().zip(results) {
         let m = result.map_err(|e| {
@@ -253,6 +238,30 @@ pub fn compare(req: &CompareRequest) -> Result<CompareOutcome, CommandError> {
         runs: jobs.len(),
         notes,
     })
+}
+
+/// Runs one replicate of one arm, writes it under `runs/ARM/rNN/` and returns its metrics.
+fn run_arm(arm: &Arm, seed: u64, r: usize, out: &Path) -> Result<Vec<Metric>, String> {
+    let mut s = arm.scenario.clone();
+    s.seed = seed;
+    let report = run_guarded(&s)?;
+    let summary = serde_json::to_value(&report.summary).map_err(|e| e.to_string())?;
+    let manifest = Manifest {
+        tokenswarm_version: env!("CARGO_PKG_VERSION"),
+        git_revision: None,
+        scenario_file: arm.file.display().to_string(),
+        scenario_hash: scenario_hash(&s).map_err(|e| e.to_string())?,
+        seed: s.seed,
+        wall_time_s: 0.0,
+        events_per_s: 0.0,
+        estimated_events: s.estimate_work().events(),
+        estimated_bytes: s.estimate_work().bytes(),
+        scenario: &s,
+    };
+    let files = run_files(&s, &report, &manifest).map_err(|e| e.to_string())?;
+    let dir = out.join("runs").join(&arm.name).join(format!("r{r:02}"));
+    write_atomically(&dir, &files).map_err(|e| e.to_string())?;
+    Ok(flatten_summary(&summary))
 }
 
 fn value_of(metrics: &[Metric], name: &str) -> Option<f64> {

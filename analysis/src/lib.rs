@@ -13,6 +13,7 @@ pub mod load;
 pub mod metrics;
 pub mod output;
 pub mod plot;
+pub mod progress;
 pub mod run;
 pub mod survival;
 pub mod sweep;

@@ -5,7 +5,6 @@ use crate::destination::check_replaceable;
 use crate::error::InputError;
 use crate::load::{Override, load_scenario};
 use crate::output::{Manifest, git_revision, scenario_hash, scenario_toml, write_run};
-use sim_core::swarm::Sim;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -57,7 +56,8 @@ pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
     check_replaceable(&out, flag)?;
     check_run(&scenario, &req.scenario, None, req.force)?;
     let started = Instant::now();
-    let report = Sim::new(&scenario).run();
+    let report = crate::progress::run_to_end(&scenario, true)
+        .map_err(|e| CommandError::Other(anyhow::anyhow!("{}: {e}", req.scenario.display())))?;
     let wall = started.elapsed().as_secs_f64();
     let manifest = Manifest {
         tokenswarm_version: env!("CARGO_PKG_VERSION"),
@@ -83,21 +83,12 @@ pub fn run(req: &RunRequest) -> Result<PathBuf, CommandError> {
     Ok(out)
 }
 
-/// Runs `scenario` to its end; a panic in the engine (a bug) becomes an error message
-/// instead of ending the command, so a sweep or a check goes on with the other runs.
+/// Runs `scenario` to its end without progress lines; a panic in the engine becomes an
+/// error message (see [`crate::progress::run_to_end`]).
 pub fn run_guarded(
     scenario: &sim_core::config::Scenario,
 ) -> Result<sim_core::report::Report, String> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Sim::new(scenario).run())).map_err(
-        |p| {
-            let what = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown panic".into());
-            format!("the simulation panicked: {what}")
-        },
-    )
+    crate::progress::run_to_end(scenario, false)
 }
 
 /// The resolved scenario with every default filled in, as TOML.

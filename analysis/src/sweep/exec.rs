@@ -1,5 +1,6 @@
 //! Running a sweep: every (point, replicate) on a rayon pool, each run written to
-//! `runs/pNNNN-rRR/` the moment it finishes, a progress bar on a terminal, resume, and
+//! `runs/pNNNN-rRR/` the moment it finishes, progress (a bar on a terminal, a line every few
+//! seconds off one), resume, and
 //! failures reported without stopping the others.
 //!
 //! Invariant: a run directory exists only when complete (atomic rename), so `--resume`
@@ -15,9 +16,7 @@ use crate::destination::{
 use crate::error::{InputError, io_error};
 use crate::output::{Manifest, run_files, scenario_hash};
 use crate::run::CommandError;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -125,7 +124,7 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
         .num_threads(threads)
         .build()
         .map_err(anyhow::Error::from)?;
-    let bar = progress_bar(todo);
+    let bar = crate::progress::Progress::new(&format!("sweep {}", plan.spec.name), todo);
     let started = Instant::now();
     let mut failures: Vec<Failure> = pool.install(|| {
         (0..total)
@@ -134,7 +133,7 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
             .filter(|&run| !is_done(&out, run))
             .filter_map(|run| {
                 let result = run_one(&plan, &out, run);
-                bar.inc(1);
+                bar.inc(result.is_err());
                 result.err().map(|message| {
                     let f = Failure {
                         run,
@@ -156,7 +155,7 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
             })
             .collect()
     });
-    bar.finish_and_clear();
+    bar.finish();
     failures.sort_by_key(|f| f.run);
     let done: Vec<RunId> = plan.runs().filter(|r| is_done(&out, *r)).collect();
     write_failures(&out, &failures)?;
@@ -176,21 +175,6 @@ pub fn sweep(req: &SweepRequest) -> Result<SweepOutcome, CommandError> {
         skipped,
         failures,
     })
-}
-
-fn progress_bar(len: u64) -> ProgressBar {
-    let target = if std::io::stderr().is_terminal() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(len), target);
-    if let Ok(style) =
-        ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} runs, ETA {eta}")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar
 }
 
 fn run_dir(out: &Path, run: RunId) -> PathBuf {

@@ -431,3 +431,26 @@ fn a_base_that_is_not_a_file_of_text_is_refused_at_once() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("/dev/zero"), "{err}");
 }
+
+#[test]
+fn off_a_terminal_a_sweep_prints_progress_lines() {
+    let dir = setup("sweep-progress", SWEEP);
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_tokenswarm"))
+        .args(["sweep", "sweep.toml", "--threads", "1", "--out", "out"])
+        .env("TOKENSWARM_PROGRESS_INTERVAL", "0.001")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("runs done"))
+        .unwrap_or_else(|| panic!("no progress line in: {err}"));
+    assert!(
+        line.starts_with("tokenswarm: sweep small-sweep: ")
+            && line.contains("/8 runs done, 0 failed")
+            && line.contains("ETA"),
+        "{line}"
+    );
+}
