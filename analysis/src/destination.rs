@@ -131,10 +131,47 @@ impl Drop for Temporary {
     }
 }
 
-/// The temporary sibling of `dir` for this process: `PARENT/.NAME.partial-PID`.
+/// What names this process's temporaries: `HOST-PID`. Processes on several machines may
+/// write into one shared directory (a sweep on a cluster); the host tells whose process a
+/// temporary belongs to, so a dead-process check on one machine never touches another
+/// machine's work.
+pub fn process_tag() -> String {
+    format!("{}-{}", host_name(), std::process::id())
+}
+
+/// This machine's name (`/proc/sys/kernel/hostname`, else `$HOSTNAME`, else `localhost`),
+/// with characters other than letters, digits, `.` and `_` replaced by `_` so that a tag
+/// splits unambiguously at its last `-`.
+pub fn host_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let raw = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_default();
+        let clean: String = raw
+            .trim()
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if clean.is_empty() {
+            "localhost".into()
+        } else {
+            clean
+        }
+    })
+}
+
+/// The temporary sibling of `dir` for this process: `PARENT/.NAME.partial-HOST-PID`.
 pub fn partial_of(dir: &Path) -> PathBuf {
     let (parent, name) = parent_and_name(dir);
-    parent.join(format!(".{name}.partial-{}", std::process::id()))
+    parent.join(format!(".{name}.partial-{}", process_tag()))
 }
 
 fn parent_and_name(dir: &Path) -> (PathBuf, String) {
@@ -159,9 +196,12 @@ fn alive(pid: u32) -> Option<bool> {
     Some(proc.join(pid.to_string()).exists())
 }
 
-/// Removes `.PREFIX.partial-PID`, `.PREFIX.tmp-PID` and `.PREFIX.old-PID` entries of
-/// `parent` whose process is dead (an earlier command killed before it could clean up). `prefix = None` matches every
-/// name. Entries of live processes (another command writing now) are left alone.
+/// Removes `.PREFIX.partial-TAG`, `.PREFIX.tmp-TAG` and `.PREFIX.old-TAG` entries of
+/// `parent` whose process is dead (an earlier command killed before it could clean up);
+/// `TAG` is `HOST-PID` (or a bare `PID` from older versions, taken as this host's).
+/// `prefix = None` matches every name. Entries of live processes (another command writing
+/// now) and of other machines' processes (whose liveness cannot be seen from here) are left
+/// alone.
 pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;
@@ -171,7 +211,7 @@ pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
         let Some(rest) = name.strip_prefix('.') else {
             continue;
         };
-        let Some((stem, pid)) = rest
+        let Some((stem, tag)) = rest
             .rsplit_once(".partial-")
             .or_else(|| rest.rsplit_once(".tmp-"))
             .or_else(|| rest.rsplit_once(".old-"))
@@ -181,9 +221,13 @@ pub fn remove_stale_partials(parent: &Path, prefix: Option<&str>) {
         if prefix.is_some_and(|p| p != stem) {
             continue;
         }
+        let (host, pid) = tag.rsplit_once('-').unwrap_or((host_name(), tag));
         let Ok(pid) = pid.parse::<u32>() else {
             continue;
         };
+        if host != host_name() {
+            continue;
+        }
         if pid != std::process::id() && alive(pid) == Some(false) {
             remove_any(&e.path());
         }
@@ -379,7 +423,7 @@ pub fn write_atomically<N: AsRef<Path>, C: AsRef<[u8]>>(
     let index_path = tmp.path().join(RUN_INDEX);
     std::fs::write(&index_path, index.join("\n") + "\n")
         .map_err(|e| io_error("write", &index_path, e))?;
-    let aside = parent.join(format!(".{name}.old-{}", std::process::id()));
+    let aside = parent.join(format!(".{name}.old-{}", process_tag()));
     let mut refused = None;
     let mut moved_aside = false;
     tmp.commit_by(|new| {

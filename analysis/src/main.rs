@@ -6,7 +6,8 @@ use analysis::error;
 use analysis::load::Override;
 use analysis::plot::{SweepPlotRequest, plot};
 use analysis::run::{CommandError, RunRequest, run, show_config};
-use analysis::sweep::{SweepRequest, sweep};
+use analysis::sweep::shard::Shard;
+use analysis::sweep::{Keep, SweepRequest, sweep};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -60,6 +61,23 @@ enum Command {
         /// Sweep even if the number of runs or the estimated work passes the limits.
         #[arg(long)]
         force: bool,
+        /// Run only shard i of n (0 ≤ i < n): run k of the (point, replicate) order belongs
+        /// to shard k mod n. Shards may share --out; tables come from --merge or --resume.
+        #[arg(long, value_name = "i/n", value_parser = Shard::parse)]
+        shard: Option<Shard>,
+        /// List every run (point, replicate, seed, shard, overrides) as CSV and stop.
+        #[arg(long = "plan")]
+        plan: bool,
+        /// Build the tables of these directories of the same sweep into --out (new or empty).
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
+        /// What each run keeps: all its files, or only summary.json (no series table).
+        #[arg(long, value_enum, default_value_t = Keep::All)]
+        keep: Keep,
+        /// Pack finished runs into Parquet files under packs/ (256 runs each) instead of one
+        /// directory per run.
+        #[arg(long)]
+        pack: bool,
     },
     /// Run two or more scenarios (or variants of one) over the same replicates (common random
     /// numbers) and tabulate every metric per arm with paired differences (compare.csv).
@@ -220,15 +238,34 @@ fn main() -> ExitCode {
             out,
             resume,
             force,
+            shard,
+            plan,
+            merge,
+            keep,
+            pack,
         } => sweep(&SweepRequest {
             file,
             threads,
             out,
             resume,
             force,
+            shard,
+            plan_only: plan,
+            merge,
+            keep,
+            pack,
         })
         .and_then(|o| {
-            if o.failures.is_empty() {
+            if let Some(listing) = &o.listing {
+                print!("{listing}");
+                Ok(())
+            } else if o.missing > 0 && o.failures.is_empty() {
+                Err(CommandError::Other(anyhow::anyhow!(
+                    "{} of {} runs are missing from the tables",
+                    o.missing,
+                    o.runs
+                )))
+            } else if o.failures.is_empty() {
                 Ok(())
             } else {
                 Err(CommandError::Other(anyhow::anyhow!(

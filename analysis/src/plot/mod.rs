@@ -62,7 +62,10 @@ pub fn plot(dir: &Path, req: &SweepPlotRequest) -> Result<PlotOutcome, CommandEr
         );
     }
     crate::destination::remove_stale_partials(dir, Some("plots"));
-    let tmp = Temporary::new_dir(dir.join(format!(".plots.partial-{}", std::process::id())))?;
+    let tmp = Temporary::new_dir(dir.join(format!(
+        ".plots.partial-{}",
+        crate::destination::process_tag()
+    )))?;
     let notes = if is_sweep {
         sweep::plot_sweep(dir, tmp.path(), req)?;
         Vec::new()

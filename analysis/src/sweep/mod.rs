@@ -5,14 +5,18 @@
 //! parameters, `plan` turns them into points and seeds, `exec` runs them, `tables` writes
 //! `runs`, `points` and `series`.
 
+pub mod claim;
 pub mod exec;
+pub mod merge;
 pub mod paths;
 pub mod plan;
+pub mod shard;
 pub mod spec;
+pub mod store;
 pub mod tables;
 pub mod values;
 
-pub use exec::{SweepOutcome, SweepRequest, sweep};
+pub use exec::{Keep, SweepOutcome, SweepRequest, sweep};
 
 /// A sweep's `name` names its default output directory: one plain path component.
 pub fn validate_name(name: &str, file: &std::path::Path) -> Result<(), crate::error::InputError> {

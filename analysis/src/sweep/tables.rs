@@ -8,6 +8,7 @@
 //! one run's series is in memory at a time.
 
 use super::plan::{Plan, RunId};
+use super::store::Store;
 use super::values::{numeric, text};
 use crate::destination::Temporary;
 use crate::error::io_error;
@@ -27,16 +28,20 @@ pub const RUNS_DIR: &str = "runs";
 
 /// Writes `runs.*`, `points.*` and `series.parquet` into `out` from the runs in `done`
 /// (sorted here).
-pub fn write_tables(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
+pub fn write_tables(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> anyhow::Result<()> {
     let mut done = done.to_vec();
     done.sort_unstable();
     let mut metrics: Vec<Vec<Metric>> = Vec::with_capacity(done.len());
     for run in &done {
-        let path = out.join(RUNS_DIR).join(run.dir_name()).join("summary.json");
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let summary: serde_json::Value = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display()))?;
+        let text = store
+            .read(*run, "summary.json")?
+            .with_context(|| format!("run {} has no summary.json", run.dir_name()))?;
+        let summary: serde_json::Value = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "the summary.json of run {} is not valid JSON",
+                run.dir_name()
+            )
+        })?;
         metrics.push(flatten_summary(&summary));
     }
     let names = metric_names(&metrics);
@@ -46,7 +51,7 @@ pub fn write_tables(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<(
     let mut points = points_frame(plan, &done, &names, &metrics)?;
     write_file(out, "points.parquet", &parquet_bytes(&mut points)?)?;
     write_file(out, "points.csv", &csv_bytes(&mut points)?)?;
-    write_series(out, plan, &done)?;
+    write_series(out, plan, store, &done)?;
     Ok(())
 }
 
@@ -203,16 +208,23 @@ fn points_frame(
 /// replicate and seed in front. Runs are gathered into row groups of about
 /// `SERIES_ROW_GROUP_ROWS` rows: one row group per run made the writer's metadata grow with
 /// the number of runs; this bounds memory by one row group.
-fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
-    let (tmp, file) =
-        Temporary::new_file(out.join(format!(".series.parquet.tmp-{}", std::process::id())))?;
+fn write_series(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> anyhow::Result<()> {
+    let (tmp, file) = Temporary::new_file(out.join(format!(
+        ".series.parquet.tmp-{}",
+        crate::destination::process_tag()
+    )))?;
     let result = (|| -> anyhow::Result<()> {
         let mut writer: Option<BatchedWriter<std::fs::File>> = None;
         let mut pending = Some(file);
         let mut buffer: Option<DataFrame> = None;
         for run in done {
-            let path = out.join(RUNS_DIR).join(run.dir_name()).join("series.csv");
-            let mut df = crate::frame::read_csv(&path)?;
+            // Runs kept as summaries only (`--keep summaries`) have no series.
+            let Some(text) = store.read(*run, "series.csv")? else {
+                continue;
+            };
+            let path = format!("the series.csv of run {}", run.dir_name());
+            let mut df =
+                crate::frame::frame_from_csv(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
             let h = df.height();
             if h == 0 {
                 continue;
@@ -234,10 +246,7 @@ fn write_series(out: &Path, plan: &Plan, done: &[RunId]) -> anyhow::Result<()> {
                 None => df,
                 Some(mut b) => {
                     b.vstack_mut(&df).map_err(|e| {
-                        anyhow::anyhow!(
-                            "{}: columns differ from the first run: {e}",
-                            path.display()
-                        )
+                        anyhow::anyhow!("{path}: columns differ from the first run: {e}")
                     })?;
                     b
                 }
@@ -286,8 +295,9 @@ fn flush(
 
 /// Writes one file by a temporary sibling and a rename, so readers never see half a table.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> anyhow::Result<()> {
-    let (tmp, mut file) =
-        Temporary::new_file(dir.join(format!(".{name}.tmp-{}", std::process::id())))?;
+    let (tmp, mut file) = Temporary::new_file(
+        dir.join(format!(".{name}.tmp-{}", crate::destination::process_tag())),
+    )?;
     std::io::Write::write_all(&mut file, bytes).map_err(|e| io_error("write", tmp.path(), e))?;
     drop(file);
     tmp.commit(&dir.join(name), || Ok(()))

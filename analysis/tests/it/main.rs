@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod checks;
+mod cluster;
 mod compare;
 mod golden;
 mod mutations;

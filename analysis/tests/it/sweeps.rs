@@ -18,7 +18,7 @@ horizon = "20min"
 "classes[0].upload" = ["1 Mbit/s", "2 Mbit/s"]
 "#;
 
-const TABLES: [&str; 6] = [
+pub const TABLES: [&str; 6] = [
     "runs.csv",
     "runs.parquet",
     "points.csv",
@@ -34,7 +34,7 @@ pub fn setup(tag: &str, sweep: &str) -> std::path::PathBuf {
     dir
 }
 
-fn ok(args: &[&str], dir: &Path) -> String {
+pub fn ok(args: &[&str], dir: &Path) -> String {
     let o = tokenswarm(args, dir);
     let err = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(o.status.success(), "{args:?}: {err}");
@@ -208,7 +208,10 @@ fn resume_skips_finished_runs_and_a_failed_run_does_not_stop_the_others() {
         "without --resume the sweep refuses"
     );
     let err = ok(&["sweep", "sweep.toml", "--resume", "--out", "part"], &dir);
-    assert!(err.contains("(6 done before, 0 failed)"), "{err}");
+    assert!(
+        err.contains("(6 done before, 2 run here, 0 run by another process, 0 failed)"),
+        "{err}"
+    );
     assert!(!dir.join("part/runs/.p0001-r00.partial-4194304999").exists());
     assert_eq!(
         kept,
