@@ -258,7 +258,8 @@ fn run_arm(arm: &Arm, seed: u64, r: usize, out: &Path) -> Result<Vec<Metric>, St
         estimated_bytes: s.estimate_work().bytes(),
         scenario: &s,
     };
-    let files = run_files(&s, &report, &manifest).map_err(|e| e.to_string())?;
+    let files = run_files(&s, &report, &manifest, crate::output::Twins::CsvOnly)
+        .map_err(|e| e.to_string())?;
     let dir = out.join("runs").join(&arm.name).join(format!("r{r:02}"));
     write_atomically(&dir, &files).map_err(|e| e.to_string())?;
     Ok(flatten_summary(&summary))

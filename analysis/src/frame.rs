@@ -1,5 +1,5 @@
-//! polars at the edges: CSV text to a `DataFrame`, a `DataFrame` to Parquet or CSV bytes,
-//! and the Parquet twin of every CSV table a run writes.
+//! polars at the edges: CSV text to a `DataFrame` (types inferred, or pinned by a schema), a
+//! `DataFrame` to Parquet or CSV bytes.
 //!
 //! Invariant: the same table always gives the same bytes. Column types are inferred from
 //! the whole column (never a prefix), and nothing here depends on the thread count.
@@ -19,6 +19,38 @@ pub fn frame_from_csv(csv: &str) -> PolarsResult<DataFrame> {
         .with_has_header(true)
         .into_reader_with_file_handle(Cursor::new(csv.as_bytes()))
         .finish()
+}
+
+/// Parses CSV text written for rows of type `T` into a frame with `T`'s column types
+/// (`table::schema`), whatever the cells hold; empty cells are nulls. An empty text (no
+/// rows) is a frame with `T`'s columns and no rows.
+pub fn frame_from_csv_typed<T: sim_core::reflect::Reflect>(csv: &str) -> anyhow::Result<DataFrame> {
+    let specs = crate::table::schema::columns(&T::shape());
+    if csv.trim().is_empty() {
+        let cols: Vec<Column> = specs
+            .iter()
+            .filter(|c| !c.optional_column)
+            .map(|c| Column::new_empty(c.name.as_str().into(), &c.kind.dtype()))
+            .collect();
+        return Ok(DataFrame::new(0, cols)?);
+    }
+    let header: Vec<&str> = csv.lines().next().unwrap_or("").split(',').collect();
+    let schema: Schema = header
+        .iter()
+        .map(|name| {
+            let name = name.trim_matches('"');
+            let spec = specs
+                .iter()
+                .find(|c| c.name == name)
+                .ok_or_else(|| anyhow::anyhow!("column `{name}` is not a column of this table"))?;
+            Ok(Field::new(name.into(), spec.kind.dtype()))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(Some(std::sync::Arc::new(schema)))
+        .into_reader_with_file_handle(Cursor::new(csv.as_bytes()))
+        .finish()?)
 }
 
 /// Reads a CSV file into a frame like [`frame_from_csv`].
@@ -113,23 +145,6 @@ pub fn csv_bytes(df: &mut DataFrame) -> PolarsResult<Vec<u8>> {
     Ok(buf)
 }
 
-/// For every `NAME.csv` in `files`, a `NAME.parquet` with the same table, appended after
-/// the originals. A run's new tables get their Parquet twin without being listed here.
-pub fn with_parquet_twins(files: Vec<(&str, String)>) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
-    let mut out: Vec<(String, Vec<u8>)> = Vec::with_capacity(files.len() * 2);
-    let mut twins = Vec::new();
-    for (name, text) in files {
-        if let Some(stem) = name.strip_suffix(".csv") {
-            let mut df = frame_from_csv(&text)
-                .map_err(|e| anyhow::anyhow!("{name}: cannot read back as a table: {e}"))?;
-            twins.push((format!("{stem}.parquet"), parquet_bytes(&mut df)?));
-        }
-        out.push((name.to_string(), text.into_bytes()));
-    }
-    out.extend(twins);
-    Ok(out)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,34 +165,5 @@ mod tests {
             String::from_utf8(csv_bytes(&mut df).unwrap()).unwrap(),
             "a,b,c\n1,x,\n2,\"y,z\",0.5\n"
         );
-    }
-
-    #[test]
-    fn a_table_without_rows_gets_an_empty_twin() {
-        let files = vec![("ledger.csv", String::new()), ("h.csv", "a,b\n".into())];
-        let out = with_parquet_twins(files).unwrap();
-        assert_eq!(out.len(), 4);
-        let empty = ParquetReader::new(Cursor::new(out[2].1.clone()))
-            .finish()
-            .unwrap();
-        assert_eq!((empty.height(), empty.width()), (0, 0));
-        let header_only = ParquetReader::new(Cursor::new(out[3].1.clone()))
-            .finish()
-            .unwrap();
-        assert_eq!((header_only.height(), header_only.width()), (0, 2));
-    }
-
-    #[test]
-    fn every_csv_gets_a_twin() {
-        let files = vec![
-            ("summary.json", "{}".to_string()),
-            ("t.csv", "a\n1\n".into()),
-        ];
-        let names: Vec<String> = with_parquet_twins(files)
-            .unwrap()
-            .into_iter()
-            .map(|f| f.0)
-            .collect();
-        assert_eq!(names, vec!["summary.json", "t.csv", "t.parquet"]);
     }
 }

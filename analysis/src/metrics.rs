@@ -20,6 +20,25 @@ pub type Metric = (String, Option<f64>);
 /// name (`torrents.release.…`), any other list by index (`list.0.…`). Strings and booleans
 /// are skipped. Cost O(size of the summary).
 pub fn flatten_summary(summary: &Value) -> Vec<Metric> {
+    leaves(summary)
+        .into_iter()
+        .map(|(n, v, _)| (n, v))
+        .collect()
+}
+
+/// The metrics of `summary` whose value is an integer (counts, bytes): the summary writes
+/// integer fields as integers and float fields with a fraction (`2.0`), and no integer field
+/// of a summary is ever null, so this is the field's type, not the value's accident.
+pub fn integer_metrics(summary: &Value) -> std::collections::BTreeSet<String> {
+    leaves(summary)
+        .into_iter()
+        .filter(|l| l.2)
+        .map(|l| l.0)
+        .collect()
+}
+
+/// (name, value, is an integer) of every numeric or null leaf.
+fn leaves(summary: &Value) -> Vec<(String, Option<f64>, bool)> {
     let mut out = Vec::new();
     if let Value::Object(map) = summary {
         for (k, v) in map {
@@ -31,10 +50,10 @@ pub fn flatten_summary(summary: &Value) -> Vec<Metric> {
     out
 }
 
-fn flatten(prefix: &str, value: &Value, out: &mut Vec<Metric>) {
+fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, Option<f64>, bool)>) {
     match value {
-        Value::Number(n) => out.push((prefix.to_string(), n.as_f64())),
-        Value::Null => out.push((prefix.to_string(), None)),
+        Value::Number(n) => out.push((prefix.to_string(), n.as_f64(), !n.is_f64())),
+        Value::Null => out.push((prefix.to_string(), None, false)),
         Value::Object(map) => {
             for (k, v) in map {
                 flatten(&format!("{prefix}.{k}"), v, out);

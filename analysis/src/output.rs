@@ -2,11 +2,12 @@
 //! through `destination` (a temporary sibling renamed into place only when complete, so a
 //! failed or interrupted run leaves nothing half-written and replaces only a previous run).
 
-use crate::frame::with_parquet_twins;
-use crate::table::to_csv;
+use crate::frame::parquet_bytes;
+use crate::table::{to_csv, to_table};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sim_core::config::Scenario;
+use sim_core::reflect::Reflect;
 use sim_core::report::Report;
 use std::path::Path;
 
@@ -50,44 +51,84 @@ pub fn git_revision() -> Option<String> {
 }
 
 /// Writes every file of a run into `dir` (replacing a previous run there, never anything
-/// else): the files of [`run_files`] and a Parquet twin of every CSV table among them.
+/// else): the files of [`run_files`] with a typed Parquet twin of every CSV table.
 pub fn write_run(
     dir: &Path,
     scenario: &Scenario,
     report: &Report,
     manifest: &Manifest,
 ) -> Result<(), crate::run::CommandError> {
-    let files = run_files(scenario, report, manifest)?;
-    crate::destination::write_atomically(dir, &with_parquet_twins(files)?)
+    let files = run_files(scenario, report, manifest, Twins::Parquet)?;
+    crate::destination::write_atomically(dir, &files)
 }
 
-/// The files of a run, by name: JSON documents, the resolved scenario and CSV tables.
-/// Every `.csv` listed here also gets a `.parquet` twin from [`write_run`].
+/// Whether the tables of a run also get their Parquet twin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Twins {
+    /// CSV only (the runs of a sweep or a comparison).
+    CsvOnly,
+    /// Every `NAME.csv` also as `NAME.parquet`, typed by its row type.
+    Parquet,
+}
+
+/// The files of a run, by name: JSON documents, the resolved scenario and CSV tables (and,
+/// with [`Twins::Parquet`], their Parquet twins after them).
 pub fn run_files(
     scenario: &Scenario,
     report: &Report,
     manifest: &Manifest,
-) -> anyhow::Result<Vec<(&'static str, String)>> {
-    let mut files: Vec<(&'static str, String)> = vec![
+    twins: Twins,
+) -> anyhow::Result<Vec<(String, Vec<u8>)>> {
+    let mut files: Vec<(String, Vec<u8>)> = vec![
         (
-            "manifest.json",
-            serde_json::to_string_pretty(manifest)? + "\n",
+            "manifest.json".into(),
+            (serde_json::to_string_pretty(manifest)? + "\n").into_bytes(),
         ),
         (
-            "summary.json",
-            serde_json::to_string_pretty(&report.summary)? + "\n",
+            "summary.json".into(),
+            (serde_json::to_string_pretty(&report.summary)? + "\n").into_bytes(),
         ),
-        ("scenario.toml", scenario_toml(scenario)?),
-        ("torrents.csv", to_csv(&report.summary.torrents)?),
-        ("peers.csv", to_csv(&report.peers)?),
-        ("series.csv", to_csv(&report.series)?),
+        (
+            "scenario.toml".into(),
+            scenario_toml(scenario)?.into_bytes(),
+        ),
     ];
+    let mut twins_of: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut out = Tables {
+        files: &mut files,
+        twins: (twins == Twins::Parquet).then_some(&mut twins_of),
+    };
+    out.add("torrents", &report.summary.torrents)?;
+    out.add("peers", &report.peers)?;
+    out.add("series", &report.series)?;
     if let Some(econ) = &report.economy {
-        files.push(("balances.csv", to_csv(&econ.balances)?));
-        files.push(("journal.csv", to_csv(&econ.journal)?));
+        out.add("balances", &econ.balances)?;
+        out.add("journal", &econ.journal)?;
     }
     if let Some(agents) = &report.agents {
-        files.push(("agents.csv", to_csv(agents)?));
+        out.add("agents", agents)?;
     }
+    files.extend(twins_of);
     Ok(files)
+}
+
+/// Where a run's tables go: CSV into `files`, Parquet twins (if wanted) into `twins`.
+struct Tables<'a> {
+    files: &'a mut Vec<(String, Vec<u8>)>,
+    twins: Option<&'a mut Vec<(String, Vec<u8>)>>,
+}
+
+impl Tables<'_> {
+    fn add<T: Serialize + Reflect>(&mut self, name: &str, rows: &[T]) -> anyhow::Result<()> {
+        let csv = match &mut self.twins {
+            None => to_csv(rows)?,
+            Some(twins) => {
+                let mut table = to_table(rows)?;
+                twins.push((format!("{name}.parquet"), parquet_bytes(&mut table.frame)?));
+                table.csv
+            }
+        };
+        self.files.push((format!("{name}.csv"), csv.into_bytes()));
+        Ok(())
+    }
 }

@@ -43,6 +43,7 @@ pub mod pieceset;
 mod prefetch;
 pub mod queue;
 pub mod record;
+pub mod reflect;
 pub mod report;
 pub mod rng;
 pub mod sites;

@@ -6,13 +6,19 @@ use crate::time::SimTime;
 use serde::Serialize;
 use std::borrow::Cow;
 
-/// One sampled value, in tidy (long) form.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SeriesRow {
-    pub time_s: f64,
-    pub torrent: String,
-    pub metric: Cow<'static, str>,
-    pub value: f64,
+crate::documented! {
+    /// One sampled value, in tidy (long) form.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct SeriesRow {
+        /// Sample time, seconds from the start.
+        pub time_s: f64,
+        /// The torrent (listing), or `*` for run-wide metrics.
+        pub torrent: String,
+        /// The metric's name (`seeds`, `leechers`, `distributed_copies`, … ; `tokenswarm metrics` lists them).
+        pub metric: Cow<'static, str>,
+        /// Its value at that time.
+        pub value: f64,
+    }
 }
 
 /// Metric names of the time series, with their meaning.

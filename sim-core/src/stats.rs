@@ -4,14 +4,21 @@
 
 use serde::Serialize;
 
-/// Mean and nearest-rank percentiles of a sample; `None` fields when the sample is empty.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct Stats {
-    pub count: usize,
-    pub mean: Option<f64>,
-    pub p50: Option<f64>,
-    pub p90: Option<f64>,
-    pub p99: Option<f64>,
+crate::documented! {
+    /// Mean and nearest-rank percentiles of a sample; `None` fields when the sample is empty.
+    #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+    pub struct Stats {
+        /// Values in the sample.
+        pub count: usize,
+        /// Mean; empty for an empty sample.
+        pub mean: Option<f64>,
+        /// Median (nearest rank); empty for an empty sample.
+        pub p50: Option<f64>,
+        /// 90th percentile (nearest rank); empty for an empty sample.
+        pub p90: Option<f64>,
+        /// 99th percentile (nearest rank); empty for an empty sample.
+        pub p99: Option<f64>,
+    }
 }
 
 impl Stats {

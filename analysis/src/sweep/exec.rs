@@ -372,9 +372,10 @@ fn run_one(plan: &Plan, out: &Path, run: RunId, keep: Keep) -> Result<(), String
         estimated_bytes: scenario.estimate_work().bytes(),
         scenario: &scenario,
     };
-    let mut files = run_files(&scenario, &report, &manifest).map_err(|e| e.to_string())?;
+    let mut files = run_files(&scenario, &report, &manifest, crate::output::Twins::CsvOnly)
+        .map_err(|e| e.to_string())?;
     if keep == Keep::Summaries {
-        files.retain(|(name, _)| *name == "summary.json");
+        files.retain(|(name, _)| name == "summary.json");
     }
     write_atomically(&run_dir(out, run), &files).map_err(|e| format!("cannot write results: {e}"))
 }

@@ -13,7 +13,7 @@ use super::values::{numeric, text};
 use crate::destination::Temporary;
 use crate::error::io_error;
 use crate::frame::{csv_bytes, parquet_bytes};
-use crate::metrics::{Aggregate, Metric, flatten_summary};
+use crate::metrics::{Aggregate, Metric, flatten_summary, integer_metrics};
 use crate::survival::{Survival, censored_companion};
 use anyhow::Context;
 use polars::io::parquet::write::BatchedWriter;
@@ -32,6 +32,9 @@ pub fn write_tables(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> a
     let mut done = done.to_vec();
     done.sort_unstable();
     let mut metrics: Vec<Vec<Metric>> = Vec::with_capacity(done.len());
+    // Metrics that are integers in every run that has them (counts, bytes).
+    let mut integers: Option<std::collections::BTreeSet<String>> = None;
+    let mut floats = std::collections::BTreeSet::new();
     for run in &done {
         let text = store
             .read(*run, "summary.json")?
@@ -42,10 +45,23 @@ pub fn write_tables(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> a
                 run.dir_name()
             )
         })?;
-        metrics.push(flatten_summary(&summary));
+        let ints = integer_metrics(&summary);
+        let m = flatten_summary(&summary);
+        floats.extend(
+            m.iter()
+                .filter(|x| !ints.contains(&x.0))
+                .map(|x| x.0.clone()),
+        );
+        integers.get_or_insert_with(Default::default).extend(ints);
+        metrics.push(m);
     }
     let names = metric_names(&metrics);
-    let mut runs = runs_frame(plan, &done, &names, &metrics)?;
+    let integers: std::collections::BTreeSet<String> = integers
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|n| !floats.contains(n))
+        .collect();
+    let mut runs = runs_frame(plan, &done, &names, &metrics, &integers)?;
     write_file(out, "runs.parquet", &parquet_bytes(&mut runs)?)?;
     write_file(out, "runs.csv", &csv_bytes(&mut runs)?)?;
     let mut points = points_frame(plan, &done, &names, &metrics)?;
@@ -108,6 +124,7 @@ fn runs_frame(
     done: &[RunId],
     names: &[String],
     metrics: &[Vec<Metric>],
+    integers: &std::collections::BTreeSet<String>,
 ) -> anyhow::Result<DataFrame> {
     let points: Vec<u32> = done.iter().map(|r| r.point).collect();
     let mut cols = vec![
@@ -124,7 +141,12 @@ fn runs_frame(
     cols.extend(parameter_columns(plan, &points));
     for name in names {
         let values: Vec<Option<f64>> = metrics.iter().map(|m| value_of(m, name)).collect();
-        cols.push(Column::new(name.as_str().into(), values));
+        if integers.contains(name) {
+            let ints: Vec<Option<i64>> = values.iter().map(|v| v.map(|x| x as i64)).collect();
+            cols.push(Column::new(name.as_str().into(), ints));
+        } else {
+            cols.push(Column::new(name.as_str().into(), values));
+        }
     }
     Ok(DataFrame::new_infer_height(cols)?)
 }
@@ -223,8 +245,8 @@ fn write_series(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> anyho
                 continue;
             };
             let path = format!("the series.csv of run {}", run.dir_name());
-            let mut df =
-                crate::frame::frame_from_csv(&text).map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
+            let mut df = crate::frame::frame_from_csv_typed::<sim_core::metrics::SeriesRow>(&text)
+                .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
             let h = df.height();
             if h == 0 {
                 continue;
@@ -234,13 +256,7 @@ fn write_series(out: &Path, plan: &Plan, store: &Store, done: &[RunId]) -> anyho
                 Column::new("replicate".into(), vec![run.replicate; h]),
                 Column::new("seed".into(), vec![plan.seed_of(*run); h]),
             ];
-            for c in df.columns() {
-                let c = match c.dtype() {
-                    DataType::String => c.clone(),
-                    _ => c.cast(&DataType::Float64)?,
-                };
-                cols.push(c);
-            }
+            cols.extend(df.columns().iter().cloned());
             df = DataFrame::new(h, cols)?;
             let grown = match buffer.take() {
                 None => df,

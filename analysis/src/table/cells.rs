@@ -3,22 +3,36 @@
 //! fraction of the time).
 //!
 //! Rules, those of the module above: nested structs, maps and enum variants with data flatten
-//! to `parent_child` columns; `None`, unit and non-finite floats are empty cells; unit variants
+//! to `parent.child` columns; `None`, unit and non-finite floats are empty cells; unit variants
 //! are their name; a list of any kind is one cell of compact JSON.
 //!
 //! Invariant: the names and cells are exactly those of flattening `serde_json::to_value(row)`
-//! (numbers print as serde_json prints them); the tests compare the two on every shape.
+//! (numbers print as serde_json prints them); the tests compare the two on every shape. The
+//! typed cells collected for a frame are the same values as the text cells.
 
 use serde::Serialize;
 use serde::ser;
 use serde_json::{Error, Number, Value};
 use std::fmt::Write;
 
-/// Appends one row's cells to a line, and their column names to a list if one is given.
+/// One cell as a typed value, for a typed frame.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Cell {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Float(f64),
+    Text(String),
+}
+
+/// Appends one row's cells to a line, their column names to a list if one is given, and
+/// their typed values to per-column lists if those are given.
 pub(super) struct RowWriter<'a> {
     line: &'a mut String,
     names: Option<&'a mut Vec<String>>,
-    /// Column name of the value being written (`parent_child`).
+    typed: Option<&'a mut Vec<Vec<Cell>>>,
+    /// Column name of the value being written (`parent.child`).
     path: String,
     cells: usize,
 }
@@ -28,8 +42,26 @@ impl<'a> RowWriter<'a> {
         RowWriter {
             line,
             names,
+            typed: None,
             path: String::new(),
             cells: 0,
+        }
+    }
+
+    /// Also collects every cell's typed value, column by column.
+    pub(super) fn collecting(mut self, typed: &'a mut Vec<Vec<Cell>>) -> Self {
+        self.typed = Some(typed);
+        self
+    }
+
+    /// Records the typed value of the cell just begun.
+    fn record(&mut self, cell: Cell) {
+        if let Some(typed) = &mut self.typed {
+            let i = self.cells - 1;
+            if typed.len() <= i {
+                typed.resize_with(i + 1, Vec::new);
+            }
+            typed[i].push(cell);
         }
     }
 
@@ -61,20 +93,30 @@ impl<'a> RowWriter<'a> {
     fn text_cell(&mut self, text: &str) {
         self.begin_cell();
         push_quoted(self.line, text);
+        if self.typed.is_some() {
+            self.record(Cell::Text(text.to_string()));
+        }
     }
 
-    /// A cell printed by `Display` that never needs quoting (a number).
-    fn display_cell(&mut self, value: impl std::fmt::Display) {
+    /// An empty cell (null).
+    fn null_cell(&mut self) {
+        self.begin_cell();
+        self.record(Cell::Null);
+    }
+
+    /// A cell printed by `Display` that never needs quoting (a number or a boolean).
+    fn display_cell(&mut self, value: impl std::fmt::Display, typed: Cell) {
         self.begin_cell();
         // Writing to a String cannot fail.
         let _ = write!(self.line, "{value}");
+        self.record(typed);
     }
 
     /// A cell holding a value that is not a struct or map: empty for null, the text of a
     /// string, compact JSON otherwise.
     fn value_cell(&mut self, value: &Value) {
         match value {
-            Value::Null => self.text_cell(""),
+            Value::Null => self.null_cell(),
             Value::String(s) => self.text_cell(s),
             other => {
                 let json = other.to_string();
@@ -95,7 +137,7 @@ impl<'a> RowWriter<'a> {
     fn enter(&mut self, key: &str) -> usize {
         let len = self.path.len();
         if len > 0 {
-            self.path.push('_');
+            self.path.push(super::schema::NESTED);
         }
         self.path.push_str(key);
         len
@@ -166,7 +208,7 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
     type SerializeStructVariant = VariantFields<'w, 'a>;
 
     fn serialize_bool(self, v: bool) -> Result<(), Error> {
-        self.display_cell(v);
+        self.display_cell(v, Cell::Bool(v));
         Ok(())
     }
     fn serialize_i8(self, v: i8) -> Result<(), Error> {
@@ -179,7 +221,7 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
         self.serialize_i64(i64::from(v))
     }
     fn serialize_i64(self, v: i64) -> Result<(), Error> {
-        self.display_cell(v);
+        self.display_cell(v, Cell::Int(v));
         Ok(())
     }
     fn serialize_i128(self, v: i128) -> Result<(), Error> {
@@ -197,7 +239,7 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
         self.serialize_u64(u64::from(v))
     }
     fn serialize_u64(self, v: u64) -> Result<(), Error> {
-        self.display_cell(v);
+        self.display_cell(v, Cell::UInt(v));
         Ok(())
     }
     fn serialize_u128(self, v: u128) -> Result<(), Error> {
@@ -211,8 +253,8 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
     }
     fn serialize_f64(self, v: f64) -> Result<(), Error> {
         match Number::from_f64(v) {
-            Some(n) => self.display_cell(n),
-            None => self.text_cell(""),
+            Some(n) => self.display_cell(n, Cell::Float(v)),
+            None => self.null_cell(),
         }
         Ok(())
     }
@@ -230,14 +272,14 @@ impl<'w, 'a> ser::Serializer for &'w mut RowWriter<'a> {
         Ok(())
     }
     fn serialize_none(self) -> Result<(), Error> {
-        self.text_cell("");
+        self.null_cell();
         Ok(())
     }
     fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
         value.serialize(self)
     }
     fn serialize_unit(self) -> Result<(), Error> {
-        self.text_cell("");
+        self.null_cell();
         Ok(())
     }
     fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {

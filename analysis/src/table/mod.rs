@@ -1,12 +1,158 @@
-//! CSV tables from serializable rows: nested fields flatten to `parent_child` columns, `None`
-//! becomes an empty cell, columns keep the struct's field order.
+//! Tables from serializable rows: CSV text, and a typed polars frame whose column types come
+//! from the row type (`schema`), not from the values. Nested fields flatten to
+//! `parent.child` columns, `None` becomes an empty cell (null), columns keep the struct's
+//! field order.
 //!
-//! Invariant: the same rows always give the same bytes.
+//! Invariant: the same rows always give the same bytes, and a column has the same type in
+//! every table of one row type.
 
 mod cells;
+pub mod schema;
 
-use cells::{RowWriter, push_quoted};
+use cells::{Cell, RowWriter, push_quoted};
+use polars::prelude::{Column, DataFrame};
+use schema::{ColumnSpec, ColumnType, columns};
 use serde::Serialize;
+use sim_core::reflect::Reflect;
+
+/// A table as CSV text and as a typed frame.
+#[derive(Debug)]
+pub struct Table {
+    pub csv: String,
+    pub frame: DataFrame,
+}
+
+/// Renders `rows` as CSV and as a frame typed by `T`'s shape, in one pass. A table without
+/// rows is empty CSV (no header) and a frame with every column `T` always writes, typed.
+pub fn to_table<T: Serialize + Reflect>(rows: &[T]) -> anyhow::Result<Table> {
+    let specs = columns(&T::shape());
+    let Some((first, rest)) = rows.split_first() else {
+        let cols: Vec<Column> = specs
+            .iter()
+            .filter(|c| !c.optional_column)
+            .map(|c| Column::new_empty(c.name.as_str().into(), &c.kind.dtype()))
+            .collect();
+        return Ok(Table {
+            csv: String::new(),
+            frame: DataFrame::new(0, cols)?,
+        });
+    };
+    let mut line = String::new();
+    let mut names = Vec::new();
+    let mut typed: Vec<Vec<Cell>> = Vec::new();
+    RowWriter::new(&mut line, Some(&mut names))
+        .collecting(&mut typed)
+        .write(first)?;
+    let mut out = String::with_capacity((line.len() + 1) * rows.len() + 64);
+    push_header(&mut out, &names);
+    out.push_str(&line);
+    out.push('\n');
+    {
+        let mut writer = RowWriter::new(&mut out, None).collecting(&mut typed);
+        for row in rest {
+            writer.write(row)?;
+            writer.end_line();
+        }
+    }
+    let mut cols = Vec::with_capacity(names.len());
+    for (name, cells) in names.iter().zip(typed) {
+        let spec = specs.iter().find(|c| &c.name == name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "column `{name}` is not in the shape of {}",
+                std::any::type_name::<T>()
+            )
+        })?;
+        cols.push(typed_column(spec, cells)?);
+    }
+    Ok(Table {
+        csv: out,
+        frame: DataFrame::new(rows.len(), cols)?,
+    })
+}
+
+fn push_header(out: &mut String, names: &[String]) {
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        push_quoted(out, name);
+    }
+    out.push('\n');
+}
+
+/// One column of cells as a polars column of the spec's type. A cell of another kind is a
+/// bug (the shape does not describe the row type), reported as an error naming the column.
+fn typed_column(spec: &ColumnSpec, cells: Vec<Cell>) -> anyhow::Result<Column> {
+    let name = spec.name.as_str().into();
+    let bad = |c: &Cell| {
+        anyhow::anyhow!(
+            "column `{}` of type {} holds {c:?}",
+            spec.name,
+            spec.kind.name()
+        )
+    };
+    Ok(match spec.kind {
+        ColumnType::Float64 => {
+            let mut v: Vec<Option<f64>> = Vec::with_capacity(cells.len());
+            for c in &cells {
+                v.push(match c {
+                    Cell::Null => None,
+                    Cell::Float(x) => Some(*x),
+                    Cell::UInt(u) => Some(*u as f64),
+                    Cell::Int(i) => Some(*i as f64),
+                    other => return Err(bad(other)),
+                });
+            }
+            Column::new(name, v)
+        }
+        ColumnType::UInt64 => {
+            let mut v: Vec<Option<u64>> = Vec::with_capacity(cells.len());
+            for c in &cells {
+                v.push(match c {
+                    Cell::Null => None,
+                    Cell::UInt(u) => Some(*u),
+                    other => return Err(bad(other)),
+                });
+            }
+            Column::new(name, v)
+        }
+        ColumnType::Int64 => {
+            let mut v: Vec<Option<i64>> = Vec::with_capacity(cells.len());
+            for c in &cells {
+                v.push(match c {
+                    Cell::Null => None,
+                    Cell::Int(i) => Some(*i),
+                    Cell::UInt(u) => Some(i64::try_from(*u).map_err(|_| bad(c))?),
+                    other => return Err(bad(other)),
+                });
+            }
+            Column::new(name, v)
+        }
+        ColumnType::Bool => {
+            let mut v: Vec<Option<bool>> = Vec::with_capacity(cells.len());
+            for c in &cells {
+                v.push(match c {
+                    Cell::Null => None,
+                    Cell::Bool(b) => Some(*b),
+                    other => return Err(bad(other)),
+                });
+            }
+            Column::new(name, v)
+        }
+        ColumnType::Text => {
+            // An empty text cell reads back from CSV as null; the frame says the same.
+            let v: Vec<Option<String>> = cells
+                .into_iter()
+                .map(|c| match c {
+                    Cell::Text(t) if !t.is_empty() => Ok(Some(t)),
+                    Cell::Text(_) | Cell::Null => Ok(None),
+                    other => Err(bad(&other)),
+                })
+                .collect::<anyhow::Result<_>>()?;
+            Column::new(name, v)
+        }
+    })
+}
 
 /// Renders `rows` as CSV with a header row. Rows must all have the same shape.
 /// Cost: one pass over the rows; no allocation per row but for lists (JSON cells).
@@ -18,13 +164,7 @@ pub fn to_csv<T: Serialize>(rows: &[T]) -> Result<String, serde_json::Error> {
     let mut names = Vec::new();
     RowWriter::new(&mut line, Some(&mut names)).write(first)?;
     let mut out = String::with_capacity((line.len() + 1) * rows.len() + 64);
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        push_quoted(&mut out, name);
-    }
-    out.push('\n');
+    push_header(&mut out, &names);
     out.push_str(&line);
     out.push('\n');
     let mut writer = RowWriter::new(&mut out, None);
@@ -61,7 +201,7 @@ mod tests {
         }];
         assert_eq!(
             to_csv(&rows).unwrap(),
-            "name,time_mean,time_p50\n\"a,b\",,1.5\n"
+            "name,time.mean,time.p50\n\"a,b\",,1.5\n"
         );
     }
 
@@ -75,7 +215,7 @@ mod tests {
                         let key = if prefix.is_empty() {
                             k.clone()
                         } else {
-                            format!("{prefix}_{k}")
+                            format!("{prefix}.{k}")
                         };
                         flatten(&key, v, out);
                     }

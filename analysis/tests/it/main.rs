@@ -10,6 +10,7 @@ mod mutations;
 mod plots;
 mod runs;
 mod safety;
+mod schema;
 mod sweeps;
 
 use std::path::{Path, PathBuf};

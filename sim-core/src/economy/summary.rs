@@ -17,86 +17,118 @@ use serde::Serialize;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-/// Holdings of one group of hosts at the end.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BalanceGroup {
-    pub hosts: usize,
-    pub total_tokens: f64,
-    pub mean_tokens: f64,
+crate::documented! {
+    /// Holdings of one group of hosts at the end.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct BalanceGroup {
+        /// Hosts in the group.
+        pub hosts: usize,
+        /// Their gross holdings at the end, summed, tokens.
+        pub total_tokens: f64,
+        /// Their mean gross holdings at the end, tokens.
+        pub mean_tokens: f64,
+    }
 }
 
-/// `summary.json` → `economy`.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EconomySummary {
-    /// Hosts that speak the token extension / all hosts.
-    pub participants: usize,
-    pub hosts: usize,
-    pub minted_tokens: f64,
-    /// Tokens that endowments and the faucet would have minted beyond the supply cap
-    /// (10¹² tokens); 0 in any sensible scenario.
-    pub mint_refused_tokens: f64,
-    pub burned_tokens: f64,
-    /// Minted − burned at the end.
-    pub supply_tokens: f64,
-    pub escrow_tokens: f64,
-    pub treasury_tokens: f64,
-    pub fees_tokens: f64,
-    /// Tokens paid for delivered pieces.
-    pub traded_volume_tokens: f64,
-    pub paid_pieces: u64,
-    pub paid_bytes: u64,
-    /// Paid pieces / all piece transfers.
-    pub paid_share: Option<f64>,
-    pub channels_opened: u64,
-    /// Price per MiB of paid pieces, tokens.
-    pub price_per_mib: Stats,
-    /// Gini coefficient of gross holdings (balance plus channel claims) of participating hosts.
-    pub gini: Option<f64>,
-    /// Traded volume / mean supply over the run's samples.
-    pub velocity: Option<f64>,
-    /// Holdings minus tokens minted to the host, participating hosts, tokens.
-    pub net_position_tokens: Stats,
-    /// Gross holdings at the end of participating hosts, by class (`publisher` for
-    /// publishers) and by strategy.
-    pub balances_by_class: BTreeMap<String, BalanceGroup>,
-    pub balances_by_strategy: BTreeMap<String, BalanceGroup>,
-    /// Tokens earned by each peer that seeded (completed leechers and publishers).
-    pub earnings_per_seeder_tokens: Stats,
-    /// Seeding time after completion of peers that left before the end, split by whether
-    /// they earned while seeding. Seeders still online at the end are not counted (their
-    /// seeding time is censored), which biases both figures low when many stay to the end.
-    pub seeding_time_paid_s: Stats,
-    pub seeding_time_unpaid_s: Stats,
-    /// Download rate (size / download time) of completed leechers that paid / did not pay.
-    pub download_rate_payers_bytes_per_s: Stats,
-    pub download_rate_non_payers_bytes_per_s: Stats,
+crate::documented! {
+    /// `summary.json` → `economy`.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct EconomySummary {
+        /// Hosts that speak the token extension / all hosts.
+        pub participants: usize,
+        /// Hosts in the run (participants or not).
+        pub hosts: usize,
+        /// Tokens minted (endowments, faucet), tokens.
+        pub minted_tokens: f64,
+        /// Tokens that endowments and the faucet would have minted beyond the supply cap
+        /// (10¹² tokens); 0 in any sensible scenario.
+        pub mint_refused_tokens: f64,
+        /// Tokens burned (fees), tokens.
+        pub burned_tokens: f64,
+        /// Minted − burned at the end.
+        pub supply_tokens: f64,
+        /// Tokens held in channel escrows at the end.
+        pub escrow_tokens: f64,
+        /// Tokens in the treasury at the end.
+        pub treasury_tokens: f64,
+        /// Fees paid (channel opening and settlement), tokens.
+        pub fees_tokens: f64,
+        /// Tokens paid for delivered pieces.
+        pub traded_volume_tokens: f64,
+        /// Pieces delivered on a paid slot.
+        pub paid_pieces: u64,
+        /// Bytes delivered on paid slots.
+        pub paid_bytes: u64,
+        /// Paid pieces / all piece transfers.
+        pub paid_share: Option<f64>,
+        /// Payment channels opened.
+        pub channels_opened: u64,
+        /// Price per MiB of paid pieces, tokens.
+        pub price_per_mib: Stats,
+        /// Gini coefficient of gross holdings (balance plus channel claims) of participating hosts.
+        pub gini: Option<f64>,
+        /// Traded volume / mean supply over the run's samples.
+        pub velocity: Option<f64>,
+        /// Holdings minus tokens minted to the host, participating hosts, tokens.
+        pub net_position_tokens: Stats,
+        /// Gross holdings at the end of participating hosts, by class (`publisher` for
+        /// publishers).
+        pub balances_by_class: BTreeMap<String, BalanceGroup>,
+        /// Gross holdings at the end of participating hosts, by strategy.
+        pub balances_by_strategy: BTreeMap<String, BalanceGroup>,
+        /// Tokens earned by each peer that seeded (completed leechers and publishers).
+        pub earnings_per_seeder_tokens: Stats,
+        /// Seeding time after completion of peers that left before the end having earned while
+        /// seeding. Seeders still online at the end are not counted (their seeding time is
+        /// censored), which biases it low when many stay to the end.
+        pub seeding_time_paid_s: Stats,
+        /// Seeding time after completion of peers that left before the end without earning while seeding (censored ones not counted, as above).
+        pub seeding_time_unpaid_s: Stats,
+        /// Download rate (size / download time) of completed leechers that paid.
+        pub download_rate_payers_bytes_per_s: Stats,
+        /// Download rate (size / download time) of completed leechers that did not pay.
+        pub download_rate_non_payers_bytes_per_s: Stats,
+    }
 }
 
-/// One row per host.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct BalanceRow {
-    pub host: u32,
-    pub class: String,
-    /// Strategy name, or `barter` for hosts without the token extension.
-    pub strategy: String,
-    pub minted_tokens: f64,
-    pub balance_end_tokens: f64,
-    /// Balance plus claims held in open channels.
-    pub holdings_end_tokens: f64,
-    pub earned_tokens: f64,
-    pub spent_tokens: f64,
+crate::documented! {
+    /// One row per host.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct BalanceRow {
+        /// The host's id.
+        pub host: u32,
+        /// Its bandwidth class (`publisher` for publishers).
+        pub class: String,
+        /// Strategy name, or `barter` for hosts without the token extension.
+        pub strategy: String,
+        /// Tokens minted to it (endowment, faucet).
+        pub minted_tokens: f64,
+        /// Its balance at the end, tokens.
+        pub balance_end_tokens: f64,
+        /// Balance plus claims held in open channels.
+        pub holdings_end_tokens: f64,
+        /// Tokens it earned selling.
+        pub earned_tokens: f64,
+        /// Tokens it spent buying.
+        pub spent_tokens: f64,
+    }
 }
 
-/// One ledger movement.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct JournalRow {
-    pub time_s: f64,
-    /// Account, or `mint`.
-    pub from: String,
-    /// Account, or `burn`.
-    pub to: String,
-    pub amount_tokens: f64,
-    pub reason: &'static str,
+crate::documented! {
+    /// One ledger movement.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct JournalRow {
+        /// When the movement happened, seconds from the start.
+        pub time_s: f64,
+        /// Account, or `mint`.
+        pub from: String,
+        /// Account, or `burn`.
+        pub to: String,
+        /// Amount moved, tokens.
+        pub amount_tokens: f64,
+        /// Why (`endowment`, `faucet`, `deposit`, `payout`, `fee`, `rent`, …).
+        pub reason: &'static str,
+    }
 }
 
 /// The economy's tables.

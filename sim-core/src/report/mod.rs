@@ -18,100 +18,136 @@ use crate::record::{LeaveReason, RunRecord, class_name};
 use crate::time::SimTime;
 use serde::Serialize;
 
-/// Per-torrent results.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct TorrentSummary {
-    pub name: String,
-    pub pieces: u32,
-    pub size_bytes: u64,
-    pub arrivals: u32,
-    pub completed_downloads: usize,
-    pub aborted: usize,
-    /// From joining to holding every piece, over peers that completed.
-    pub download_time_s: Stats,
-    /// Mean over completed peers of size / download time.
-    pub mean_download_rate_bytes_per_s: Option<f64>,
-    /// From release until the online peers no longer held every piece; `None` if never lost
-    /// before the end of the run (then censored).
-    pub longevity_s: Option<f64>,
-    /// Censoring of `longevity_s`: the time observed without a loss (from release to the end
-    /// of the run) when it was never lost, else `None`.
-    pub longevity_censored_at_s: Option<f64>,
-    /// Seeding time after completion of peers that completed and then left (publishers
-    /// excluded; peers still seeding at the end are censored: counted below, their observed
-    /// seeding time in `peers.csv`).
-    pub seeding_time_s: Stats,
-    /// Completed peers still seeding at the end (censored seeding times).
-    pub seeding_time_censored: usize,
-    /// Leechers still downloading at the end (censored download times).
-    pub download_time_censored: usize,
-    pub seeds_at_end: u32,
-    pub leechers_at_end: u32,
-    /// Bytes received twice in endgame (duplicates cancelled or overtaken).
-    pub bytes_wasted: u64,
-    /// With a world above the swarm: where the listing is, and its content over time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub listing: Option<world::ListingSummary>,
+crate::documented! {
+    /// Per-torrent results.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct TorrentSummary {
+        /// The listing's name (the torrent's name; `content@site` for a content listed on several sites).
+        pub name: String,
+        /// Pieces of the torrent.
+        pub pieces: u32,
+        /// Size of the content, bytes.
+        pub size_bytes: u64,
+        /// Leechers that arrived (joined the swarm) during the run.
+        pub arrivals: u32,
+        /// Arrivals that held every piece before the end (publishers and agents' hosts not counted).
+        pub completed_downloads: usize,
+        /// Arrivals that left before completing (aborts).
+        pub aborted: usize,
+        /// From joining to holding every piece, over peers that completed.
+        pub download_time_s: Stats,
+        /// Mean over completed peers of size / download time.
+        pub mean_download_rate_bytes_per_s: Option<f64>,
+        /// From release until the online peers no longer held every piece; `None` if never lost
+        /// before the end of the run (then censored).
+        pub longevity_s: Option<f64>,
+        /// Censoring of `longevity_s`: the time observed without a loss (from release to the end
+        /// of the run) when it was never lost, else `None`.
+        pub longevity_censored_at_s: Option<f64>,
+        /// Seeding time after completion of peers that completed and then left (publishers
+        /// excluded; peers still seeding at the end are censored: counted below, their observed
+        /// seeding time in `peers.csv`).
+        pub seeding_time_s: Stats,
+        /// Completed peers still seeding at the end (censored seeding times).
+        pub seeding_time_censored: usize,
+        /// Leechers still downloading at the end (censored download times).
+        pub download_time_censored: usize,
+        /// Online peers holding every piece at the end.
+        pub seeds_at_end: u32,
+        /// Online peers still downloading at the end.
+        pub leechers_at_end: u32,
+        /// Bytes received twice in endgame (duplicates cancelled or overtaken).
+        pub bytes_wasted: u64,
+        /// With a world above the swarm: where the listing is, and its content over time.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub listing: Option<world::ListingSummary>,
+    }
 }
 
-/// The golden-comparable summary of a run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Summary {
-    pub scenario: String,
-    pub seed: u64,
-    /// Events handled. Flow completions superseded by a re-timing or a stop are dropped by
-    /// the queue unhandled and are not counted.
-    pub events_processed: u64,
-    pub piece_transfers: u64,
-    pub sim_time_s: f64,
-    pub hosts: usize,
-    pub peers: usize,
-    pub torrents: Vec<TorrentSummary>,
-    /// Token economy results; absent for barter-only scenarios.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub economy: Option<economy::EconomySummary>,
-    /// Sites: listings, bans, ratios; only with a world above the swarm.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sites: Option<Vec<crate::sites::SiteSummary>>,
-    /// Agents by kind: count, cost, revenue, net, return on cost; only with agents.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agents: Option<std::collections::BTreeMap<String, world::AgentGroup>>,
+crate::documented! {
+    /// The golden-comparable summary of a run.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct Summary {
+        /// The scenario's name.
+        pub scenario: String,
+        /// The run's seed (identifies the run; not a metric).
+        pub seed: u64,
+        /// Events handled. Flow completions superseded by a re-timing or a stop are dropped by
+        /// the queue unhandled and are not counted.
+        pub events_processed: u64,
+        /// Whole pieces delivered, every torrent.
+        pub piece_transfers: u64,
+        /// Simulated time at the end of the run (the horizon, or earlier when the run stops once every download is done).
+        pub sim_time_s: f64,
+        /// Hosts created (users' machines, publishers, agents' hosts).
+        pub hosts: usize,
+        /// Peers created: a host's membership in one torrent.
+        pub peers: usize,
+        /// Per torrent (listing) results, keyed by name.
+        pub torrents: Vec<TorrentSummary>,
+        /// Token economy results; absent for barter-only scenarios.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub economy: Option<economy::EconomySummary>,
+        /// Sites: listings, bans, ratios; only with a world above the swarm.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub sites: Option<Vec<crate::sites::SiteSummary>>,
+        /// Agents by kind: count, cost, revenue, net, return on cost; only with agents.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub agents: Option<std::collections::BTreeMap<String, world::AgentGroup>>,
+    }
 }
 
-/// One row per peer (a host's membership in a torrent).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct PeerRow {
-    pub peer: u32,
-    pub host: u32,
-    pub torrent: String,
-    /// Bandwidth class name, or `publisher`.
-    pub class: String,
-    pub joined_s: f64,
-    pub completed_s: Option<f64>,
-    pub left_s: Option<f64>,
-    /// `seeding_over`, `unprofitable`, `abort`, `publisher_off`, or empty while still online
-    /// at the end.
-    pub leave_reason: &'static str,
-    pub download_time_s: Option<f64>,
-    /// A leecher still downloading at the end: the time it had been downloading (its download
-    /// time is censored there), else empty.
-    pub download_time_censored_at_s: Option<f64>,
-    pub seeding_time_s: Option<f64>,
-    /// A completed peer still seeding at the end (publishers excluded): the time it had been
-    /// seeding (censored), else empty.
-    pub seeding_time_censored_at_s: Option<f64>,
-    pub bytes_downloaded: u64,
-    pub bytes_uploaded: u64,
-    pub bytes_wasted: u64,
-    /// Token strategy of its host (`barter` without the token extension or economy).
-    pub strategy: String,
-    pub tokens_earned: f64,
-    pub tokens_spent: f64,
-    pub pieces_bought: u64,
-    pub pieces_sold: u64,
-    /// The identity it joined under (with a world above the swarm).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub identity: Option<u32>,
+crate::documented! {
+    /// One row per peer (a host's membership in a torrent).
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct PeerRow {
+        /// The peer's id.
+        pub peer: u32,
+        /// Its host's id.
+        pub host: u32,
+        /// The torrent (listing) it is in.
+        pub torrent: String,
+        /// Bandwidth class name, or `publisher`.
+        pub class: String,
+        /// When it joined, seconds from the start.
+        pub joined_s: f64,
+        /// When it held every piece; empty if never.
+        pub completed_s: Option<f64>,
+        /// When it left; empty if online at the end.
+        pub left_s: Option<f64>,
+        /// `seeding_over`, `unprofitable`, `abort`, `publisher_off`, or empty while still online
+        /// at the end.
+        pub leave_reason: &'static str,
+        /// From joining to completion; empty for publishers and for leechers that never completed.
+        pub download_time_s: Option<f64>,
+        /// A leecher still downloading at the end: the time it had been downloading (its download
+        /// time is censored there), else empty.
+        pub download_time_censored_at_s: Option<f64>,
+        /// From completion to leaving; empty if it never completed, never left, or is a publisher.
+        pub seeding_time_s: Option<f64>,
+        /// A completed peer still seeding at the end (publishers excluded): the time it had been
+        /// seeding (censored), else empty.
+        pub seeding_time_censored_at_s: Option<f64>,
+        /// Bytes received, duplicates included.
+        pub bytes_downloaded: u64,
+        /// Bytes sent.
+        pub bytes_uploaded: u64,
+        /// Bytes received twice in endgame.
+        pub bytes_wasted: u64,
+        /// Token strategy of its host (`barter` without the token extension or economy).
+        pub strategy: String,
+        /// Tokens earned selling pieces in this torrent.
+        pub tokens_earned: f64,
+        /// Tokens spent buying pieces in this torrent.
+        pub tokens_spent: f64,
+        /// Pieces it paid for.
+        pub pieces_bought: u64,
+        /// Pieces it was paid for.
+        pub pieces_sold: u64,
+        /// The identity it joined under (with a world above the swarm).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub identity: Option<u32>,
+    }
 }
 
 /// Everything a run produces.

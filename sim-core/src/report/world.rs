@@ -15,27 +15,32 @@ use crate::time::SimTime;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// A listing's site and content over time (`torrents[].listing` in summary.json).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ListingSummary {
-    pub site: String,
-    pub content: String,
-    /// When it was listed (release, or later); `None` if never.
-    pub listed_s: Option<f64>,
-    pub fake: bool,
-    /// Leechers that completed it and found it fake.
-    pub fake_downloads: u32,
-    /// Arrivals a finite user population could not serve (every user drawn was busy).
-    pub arrivals_without_user: u32,
-    /// When every piece was first online at once (on-demand content: its publication);
-    /// `None` if never.
-    pub first_available_s: Option<f64>,
-    /// Time without a full copy online after it first had one, to the end of the run.
-    pub unavailable_s: f64,
-    /// Times the content came back after being lost.
-    pub restorations: u32,
-    /// Share of the time from first availability to the end with a full copy online.
-    pub available_share: Option<f64>,
+crate::documented! {
+    /// A listing's site and content over time (`torrents[].listing` in summary.json).
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct ListingSummary {
+        /// The site it is listed on.
+        pub site: String,
+        /// The content it lists.
+        pub content: String,
+        /// When it was listed (release, or later); `None` if never.
+        pub listed_s: Option<f64>,
+        /// Whether it is a fake copy (published by a fake uploader).
+        pub fake: bool,
+        /// Leechers that completed it and found it fake.
+        pub fake_downloads: u32,
+        /// Arrivals a finite user population could not serve (every user drawn was busy).
+        pub arrivals_without_user: u32,
+        /// When every piece was first online at once (on-demand content: its publication);
+        /// `None` if never.
+        pub first_available_s: Option<f64>,
+        /// Time without a full copy online after it first had one, to the end of the run.
+        pub unavailable_s: f64,
+        /// Times the content came back after being lost.
+        pub restorations: u32,
+        /// Share of the time from first availability to the end with a full copy online.
+        pub available_share: Option<f64>,
+    }
 }
 
 impl ListingSummary {
@@ -77,42 +82,62 @@ pub fn sites(scenario: &Scenario, record: &RunRecord, sites: &Sites) -> Vec<Site
         .collect()
 }
 
-/// Agents of one kind (`summary.json` → `agents.<kind>`).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct AgentGroup {
-    pub count: usize,
-    pub cost_tokens: f64,
-    pub revenue_tokens: f64,
-    pub net_tokens: f64,
-    /// Net / cost (`None` when nothing was spent).
-    pub return_on_cost: Option<f64>,
-    pub uploaded_bytes: u64,
-    pub downloaded_bytes: u64,
-    /// Peers its hosts ran (one per torrent joined).
-    pub torrents_joined: usize,
+crate::documented! {
+    /// Agents of one kind (`summary.json` → `agents.<kind>`).
+    #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+    pub struct AgentGroup {
+        /// Agents of this kind.
+        pub count: usize,
+        /// Rent paid and owed by these agents, tokens.
+        pub cost_tokens: f64,
+        /// Earnings these agents collected from their hosts, tokens.
+        pub revenue_tokens: f64,
+        /// Revenue minus cost, tokens.
+        pub net_tokens: f64,
+        /// Net / cost (`None` when nothing was spent).
+        pub return_on_cost: Option<f64>,
+        /// Bytes their hosts uploaded.
+        pub uploaded_bytes: u64,
+        /// Bytes their hosts downloaded.
+        pub downloaded_bytes: u64,
+        /// Peers its hosts ran (one per torrent joined).
+        pub torrents_joined: usize,
+    }
 }
 
-/// One agent (`agents.csv`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct AgentRow {
-    pub agent: u32,
-    pub kind: &'static str,
-    /// Its `[[agents]]` entry.
-    pub entry: usize,
-    pub hosts: usize,
-    pub capital_tokens: f64,
-    /// Rent paid, plus rent it could not pay (without an economy: the rent it owed).
-    pub cost_tokens: f64,
-    /// Earnings collected from its hosts (settled sales).
-    pub revenue_tokens: f64,
-    /// Sales of its hosts' peers, settled or not (claims still in channels at the end).
-    pub earned_tokens: f64,
-    pub net_tokens: f64,
-    pub return_on_cost: Option<f64>,
-    pub balance_end_tokens: f64,
-    pub uploaded_bytes: u64,
-    pub downloaded_bytes: u64,
-    pub torrents_joined: usize,
+crate::documented! {
+    /// One agent (`agents.csv`).
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct AgentRow {
+        /// The agent's id.
+        pub agent: u32,
+        /// Its kind (`seedbox`, `uploader`, …).
+        pub kind: &'static str,
+        /// Its `[[agents]]` entry.
+        pub entry: usize,
+        /// Hosts it ran.
+        pub hosts: usize,
+        /// Capital it started with, tokens.
+        pub capital_tokens: f64,
+        /// Rent paid, plus rent it could not pay (without an economy: the rent it owed).
+        pub cost_tokens: f64,
+        /// Earnings collected from its hosts (settled sales).
+        pub revenue_tokens: f64,
+        /// Sales of its hosts' peers, settled or not (claims still in channels at the end).
+        pub earned_tokens: f64,
+        /// Revenue minus cost, tokens.
+        pub net_tokens: f64,
+        /// Net / cost; empty when nothing was spent.
+        pub return_on_cost: Option<f64>,
+        /// Its account's balance at the end, tokens.
+        pub balance_end_tokens: f64,
+        /// Bytes its hosts uploaded.
+        pub uploaded_bytes: u64,
+        /// Bytes its hosts downloaded.
+        pub downloaded_bytes: u64,
+        /// Peers its hosts ran (one per torrent joined).
+        pub torrents_joined: usize,
+    }
 }
 
 /// Agents' P&L by kind and one row per agent.

@@ -295,31 +295,40 @@ pub fn verdict(rules: &SiteRules, down: u64, up: u64) -> Verdict {
     }
 }
 
-/// `summary.json` → `sites[]`: one site at the end of the run.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct SiteSummary {
-    pub name: String,
-    pub audience: f64,
-    pub listings: usize,
-    /// Identities that joined a listing here.
-    pub identities: usize,
-    /// Arrivals refused: banned identities that did not come back (or could not pay), and
-    /// new identities beyond the identities-per-IP limit.
-    pub refused_arrivals: u64,
-    /// Times an identity went on ratio watch, and those on watch at the end.
-    pub watches: u64,
-    pub on_watch_at_end: u64,
-    pub bans: u64,
-    /// Banned users that came back under a fresh identity, and what they paid (tokens; only
-    /// counted without an economy).
-    pub fresh_identities: u64,
-    pub fresh_identity_cost_tokens: f64,
-    /// Ratio (uploaded / downloaded here, peers that left) of identities that downloaded.
-    pub ratio: Stats,
-    /// Σ seeds / Σ leechers over the site's listings at its checks.
-    pub seeder_leecher_ratio: Option<f64>,
-    pub identities_by_class: BTreeMap<String, u64>,
-    pub bans_by_class: BTreeMap<String, u64>,
+crate::documented! {
+    /// `summary.json` → `sites[]`: one site at the end of the run.
+    #[derive(Clone, Debug, PartialEq, Serialize)]
+    pub struct SiteSummary {
+        /// The site's name.
+        pub name: String,
+        /// The site's audience (arrival multiplier of its listings).
+        pub audience: f64,
+        /// Listings on the site.
+        pub listings: usize,
+        /// Identities that joined a listing here.
+        pub identities: usize,
+        /// Arrivals refused: banned identities that did not come back (or could not pay), and
+        /// new identities beyond the identities-per-IP limit.
+        pub refused_arrivals: u64,
+        /// Times an identity went on ratio watch.
+            pub watches: u64,
+        /// Identities on ratio watch at the end.
+        pub on_watch_at_end: u64,
+        /// Identities banned.
+        pub bans: u64,
+        /// Banned users that came back under a fresh identity.
+            pub fresh_identities: u64,
+        /// What the fresh identities cost, tokens (only counted without an economy).
+        pub fresh_identity_cost_tokens: f64,
+        /// Ratio (uploaded / downloaded here, peers that left) of identities that downloaded.
+        pub ratio: Stats,
+        /// Σ seeds / Σ leechers over the site's listings at its checks.
+        pub seeder_leecher_ratio: Option<f64>,
+        /// Identities that joined a listing here, by bandwidth class.
+        pub identities_by_class: BTreeMap<String, u64>,
+        /// Identities banned, by bandwidth class.
+        pub bans_by_class: BTreeMap<String, u64>,
+    }
 }
 
 #[cfg(test)]
