@@ -8,6 +8,7 @@ pub mod compare;
 pub mod destination;
 pub mod error;
 pub mod frame;
+pub mod glossary;
 pub mod huge_pages;
 pub mod load;
 pub mod metrics;

@@ -132,6 +132,9 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print the glossary of every summary metric, table column and time series (Markdown,
+    /// as docs/metrics.md): type, unit, definition, censoring.
+    Metrics,
     /// Print the resolved scenario with every default filled in.
     ShowConfig {
         file: PathBuf,
@@ -343,6 +346,10 @@ fn main() -> ExitCode {
                 )))
             }
         }),
+        Command::Metrics => {
+            print!("{}", analysis::glossary::markdown());
+            Ok(())
+        }
         Command::ShowConfig { file, overrides } => {
             show_config(&file, &overrides).map(|text| print!("{text}"))
         }

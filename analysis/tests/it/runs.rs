@@ -231,3 +231,24 @@ fn economy_runs_write_balances_and_journal_deterministically() {
     let series = std::fs::read_to_string(dir.join("a/series.csv")).unwrap();
     assert!(series.contains(",*,token_supply,") && series.contains(",*,price_per_mib,"));
 }
+
+#[test]
+fn the_metric_glossary_in_docs_is_current() {
+    let o = super::tokenswarm(
+        &["metrics"],
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")),
+    );
+    assert!(o.status.success());
+    let now = String::from_utf8(o.stdout).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/metrics.md");
+    if std::env::var("TOKENSWARM_BLESS_GOLDEN").is_ok_and(|v| v == "1") {
+        std::fs::write(&path, &now).unwrap();
+        return;
+    }
+    let pinned = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        now == pinned,
+        "docs/metrics.md is not current: run `tokenswarm metrics > docs/metrics.md` (or TOKENSWARM_BLESS_GOLDEN=1)"
+    );
+    assert!(now.contains("| `torrents.<torrent>.longevity_s` | float | s |"));
+}
