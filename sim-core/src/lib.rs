@@ -30,6 +30,7 @@
 //! ```
 
 pub mod agents;
+pub mod anchors;
 pub mod arrivals;
 pub mod bandwidth;
 pub mod boundary;

@@ -11,10 +11,18 @@
 //!   (preferred) or `peers.csv`, one row per account; rows with `strategy` = `barter` are
 //!   left out.
 //!
+//! Time axes are in the run's natural unit (s, min, h, d). The swarm and availability charts
+//! mark the run's events: publishers leaving (`peers.csv`), content lost and restored (the
+//! samples where `pieces_without_copy` leaves or returns to 0), for up to three torrents.
+//! Where the scenario is one the closed forms describe (`sim_core::anchors`), the download
+//! CDF marks the Kumar–Ross minimum time and the swarm chart the fluid model's mean leechers
+//! and seeds. The price is drawn only over the sample intervals that had trades.
+//!
 //! Invariant: a plot whose data is absent is skipped with a note, never drawn empty or
 //! from made-up data.
 
-use super::chart::{Line, LineChart};
+use super::chart::{Line, LineChart, Marker};
+use super::compare::time_unit;
 use crate::frame::read_csv_strict;
 use polars::prelude::*;
 use std::path::Path;
@@ -97,16 +105,88 @@ fn torrents(rows: &SeriesRows) -> Vec<String> {
     names
 }
 
-fn series_line(rows: &SeriesRows, torrent: &str, metric: &str, label: String) -> Line {
+/// One series metric of one torrent, its time divided by `per` (the axis unit).
+fn series_line(rows: &SeriesRows, torrent: &str, metric: &str, label: String, per: f64) -> Line {
     Line {
         label,
         points: rows
             .iter()
             .filter(|r| r.1 == torrent && r.2 == metric)
-            .map(|r| (r.0, r.3))
+            .map(|r| (r.0 / per, r.3))
             .collect(),
         ..Line::default()
     }
+}
+
+/// The run's events for up to three torrents: when its publishers were all gone, and the
+/// samples where its content was lost (`pieces_without_copy` above 0 after a sample at 0)
+/// or came back (0 again after a loss). Times divided by `per`.
+fn events(
+    rows: &SeriesRows,
+    peers: &DataFrame,
+    names: &[String],
+    per: f64,
+) -> anyhow::Result<Vec<Marker>> {
+    if names.len() > 3 {
+        return Ok(Vec::new());
+    }
+    let many = names.len() > 1;
+    let name = |t: &str, what: &str| {
+        if many {
+            format!("{t}: {what}")
+        } else {
+            what.to_string()
+        }
+    };
+    let mut marks = Vec::new();
+    let classes = str_col(peers, "class").unwrap_or_default();
+    let torrents = str_col(peers, "torrent")?;
+    let left = f64_col(peers, "left_s").unwrap_or_default();
+    for t in names {
+        let publisher_left: Vec<Option<f64>> = classes
+            .iter()
+            .zip(&torrents)
+            .zip(&left)
+            .filter(|((c, tor), _)| c.as_str() == "publisher" && *tor == t)
+            .map(|(_, l)| *l)
+            .collect();
+        if !publisher_left.is_empty() && publisher_left.iter().all(Option::is_some) {
+            let gone = publisher_left
+                .iter()
+                .flatten()
+                .fold(0.0, |a: f64, b| a.max(*b));
+            marks.push(Marker {
+                x: gone / per,
+                label: name(t, "publishers leave"),
+                reference: false,
+            });
+        }
+        let mut complete = false;
+        let mut lost_once = false;
+        for r in rows
+            .iter()
+            .filter(|r| r.1 == *t && r.2 == "pieces_without_copy")
+        {
+            let now = r.3 == 0.0;
+            if complete && !now {
+                marks.push(Marker {
+                    x: r.0 / per,
+                    label: name(t, "content lost"),
+                    reference: false,
+                });
+                lost_once = true;
+            } else if !complete && now && lost_once {
+                marks.push(Marker {
+                    x: r.0 / per,
+                    label: name(t, "content restored"),
+                    reference: false,
+                });
+            }
+            complete = now;
+        }
+    }
+    marks.sort_by(|a, b| a.x.total_cmp(&b.x));
+    Ok(marks)
 }
 
 /// Draws every plot the run's data allows into `plots`; returns notes on skipped plots.
@@ -129,42 +209,74 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
             what.to_string()
         }
     };
-    let mut swarm = LineChart {
-        title: "Seeds and leechers over time".into(),
-        x_label: "time (s)".into(),
-        y_label: "peers online".into(),
-        step: true,
-        ..LineChart::default()
-    };
-    let mut avail = LineChart {
-        title: "Availability over time".into(),
-        x_label: "time (s)".into(),
-        y_label: "distributed copies".into(),
-        step: true,
-        ..LineChart::default()
-    };
-    for t in &names {
-        swarm
-            .lines
-            .push(series_line(&rows, t, "seeds", tag(t, "seeds")));
-        swarm
-            .lines
-            .push(series_line(&rows, t, "leechers", tag(t, "leechers")));
-        // A chart with one line per torrent needs no legend for a single torrent.
-        let name = if many { t.clone() } else { String::new() };
-        avail
-            .lines
-            .push(series_line(&rows, t, "distributed_copies", name));
-    }
-    swarm.save(plots, "swarm")?;
-    avail.save(plots, "availability")?;
-
+    let end_s = summary_number(dir, "sim_time_s")
+        .unwrap_or_else(|| rows.iter().map(|r| r.0).fold(0.0, f64::max));
+    let (per, x_label) = time_unit(end_s);
+    let scenario = crate::load::load_scenario(&dir.join("scenario.toml"), &[]).ok();
     let peers_path = dir.join("peers.csv");
     let peers = read_csv_strict(
         &peers_path,
         &["torrent", "download_time_s"],
         &["download_time_s"],
     )?;
+    let marks = events(&rows, &peers, &names, per)?;
+    let mut swarm = LineChart {
+        title: "Seeds and leechers over time".into(),
+        x_label: x_label.into(),
+        y_label: "peers online".into(),
+        step: true,
+        marks: marks.clone(),
+        ..LineChart::default()
+    };
+    let mut avail = LineChart {
+        title: "Availability over time".into(),
+        x_label: x_label.into(),
+        y_label: "distributed copies".into(),
+        step: true,
+        marks,
+        ..LineChart::default()
+    };
+    for t in &names {
+        swarm
+            .lines
+            .push(series_line(&rows, t, "seeds", tag(t, "seeds"), per));
+        swarm
+            .lines
+            .push(series_line(&rows, t, "leechers", tag(t, "leechers"), per));
+        // A chart with one line per torrent needs no legend for a single torrent.
+        let name = if many { t.clone() } else { String::new() };
+        avail
+            .lines
+            .push(series_line(&rows, t, "distributed_copies", name, per));
+    }
+    if let Some(s) = &scenario
+        && let [t] = s.torrents.as_slice()
+        && let Some(fluid) = sim_core::anchors::qiu_srikant(s, t)
+    {
+        let publishers = if t.publishers.leave_after.is_none() {
+            f64::from(t.publishers.count)
+        } else {
+            0.0
+        };
+        let across = |y: f64, label: String| Line {
+            label,
+            points: vec![(0.0, y), (end_s / per, y)],
+            dashed: true,
+            ..Line::default()
+        };
+        swarm.lines.push(across(
+            fluid.leechers,
+            format!("fluid model: leechers {:.1}", fluid.leechers),
+        ));
+        swarm.lines.push(across(
+            fluid.seeds + publishers,
+            format!("fluid model: seeds {:.1}", fluid.seeds + publishers),
+        ));
+    }
+    swarm.step = true;
+    swarm.save(plots, "swarm")?;
+    avail.save(plots, "availability")?;
+
     if let Some(expected) = summary_number(dir, "peers")
         && peers.height() as f64 != expected
     {
@@ -180,19 +292,31 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
         str_col(&peers, "torrent")?,
         f64_col(&peers, "download_time_s")?,
     );
+    let longest = dl.iter().flatten().fold(0.0, |a: f64, b| a.max(*b));
+    let (dl_per, dl_unit) = time_unit(longest);
     let mut cdf = LineChart {
         title: "Download times (CDF over completed peers)".into(),
-        x_label: "download time (s)".into(),
+        x_label: dl_unit.replace("time", "download time"),
         y_label: "fraction of completed peers".into(),
         step: true,
         ..LineChart::default()
     };
+    if let Some(s) = &scenario
+        && let [t] = s.torrents.as_slice()
+        && let Some(t_min) = sim_core::anchors::kumar_ross_min_s(s, t)
+    {
+        cdf.marks.push(Marker {
+            x: t_min / dl_per,
+            label: format!("Kumar–Ross: the last peer finishes no sooner than {t_min:.0} s"),
+            reference: true,
+        });
+    }
     for t in &names {
         let mut times: Vec<f64> = ptor
             .iter()
             .zip(&dl)
             .filter(|(p, _)| *p == t)
-            .filter_map(|(_, d)| *d)
+            .filter_map(|(_, d)| d.map(|d| d / dl_per))
             .collect();
         times.sort_by(f64::total_cmp);
         let n = times.len() as f64;
@@ -225,25 +349,45 @@ pub fn plot_run(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
     }
     if rows.iter().any(|r| r.2 == "price_per_mib") {
         let mut price = LineChart {
-            title: "Price over time".into(),
-            x_label: "time (s)".into(),
+            title: "Price over time (gaps: sample intervals without trades)".into(),
+            markers: true,
+            x_label: x_label.into(),
             y_label: "price (tokens per MiB)".into(),
-            step: true,
             ..LineChart::default()
         };
         let priced: Vec<&String> = all_names
             .iter()
             .filter(|t| rows.iter().any(|r| r.1 == **t && r.2 == "price_per_mib"))
             .collect();
+        // Every sample time of the run (a price sample covers the interval since the one
+        // before; intervals without trades have no price and stay blank).
+        let mut samples: Vec<f64> = rows.iter().map(|r| r.0).collect();
+        samples.sort_by(f64::total_cmp);
+        samples.dedup();
         for t in &priced {
             let name = match (priced.len() > 1, t.as_str()) {
                 (false, _) => String::new(),
                 (true, "*") => "all torrents".to_string(),
                 (true, _) => t.to_string(),
             };
-            price
-                .lines
-                .push(series_line(&rows, t, "price_per_mib", name));
+            // Consecutive samples with trades are joined; a sample without any breaks the
+            // line, so no price is carried across an interval nobody traded in.
+            let mut points: Vec<(f64, f64)> = Vec::new();
+            let mut previous: Option<f64> = None;
+            for r in rows.iter().filter(|r| r.1 == **t && r.2 == "price_per_mib") {
+                let k = samples.partition_point(|&x| x < r.0);
+                let before = (k > 0).then(|| samples[k - 1]);
+                if previous.is_some() && previous != before {
+                    points.push((r.0 / per, f64::NAN));
+                }
+                points.push((r.0 / per, r.3));
+                previous = Some(r.0);
+            }
+            price.lines.push(Line {
+                label: name,
+                points,
+                ..Line::default()
+            });
         }
         price.save(plots, "price")?;
     } else {

@@ -42,6 +42,17 @@ fn unit_of_metric(name: &str) -> &'static str {
     }
 }
 
+/// The end of a metric's name for an axis label: its last component that is not a
+/// statistic, with the statistic (`download_time_s.p50`); the title names it in full.
+fn short_name(name: &str) -> String {
+    let parts: Vec<&str> = name.split('.').collect();
+    match parts.as_slice() {
+        [.., a, b] if matches!(*b, "mean" | "p50" | "p90" | "p99" | "count") => format!("{a}.{b}"),
+        [.., a] => a.to_string(),
+        [] => name.to_string(),
+    }
+}
+
 /// A file name for a metric: dots and brackets become dashes.
 pub fn file_stem(metric: &str) -> String {
     metric
@@ -141,12 +152,30 @@ pub fn plot_sweep(
         f64_cells(&df, "ci95_low")?,
         f64_cells(&df, "ci95_high")?,
     );
+    // Survival columns (censored metrics); tables of older sweeps may lack them.
+    let survival = |name: &str| f64_cells(&df, name).unwrap_or_else(|_| vec![None; df.height()]);
+    let (censored, rmst, rmst_lo, rmst_hi) = (
+        survival("censored"),
+        survival("rmst"),
+        survival("rmst_ci95_low"),
+        survival("rmst_ci95_high"),
+    );
     let mut stems = Vec::new();
     for m in &chosen {
+        let rows_of_m = || (0..df.height()).filter(|&i| metric_col[i] == *m);
+        // A metric censored in some run is drawn by its restricted mean (Kaplan–Meier), which
+        // counts the censored runs, instead of the mean of the values observed.
+        let censored_runs: f64 = rows_of_m().filter_map(|i| censored[i]).sum();
+        let survival_view = censored_runs > 0.0;
         let mut lines: Vec<(Vec<String>, Line)> = Vec::new();
-        for i in (0..df.height()).filter(|&i| metric_col[i] == *m) {
+        for i in rows_of_m() {
             let key: Vec<String> = keys.iter().map(|k| k[i].clone()).collect();
-            let Some(y) = mean[i] else { continue };
+            let (y, low, high) = if survival_view {
+                (rmst[i], rmst_lo[i], rmst_hi[i])
+            } else {
+                (mean[i], lo[i], hi[i])
+            };
+            let Some(y) = y else { continue };
             let pos = match lines.iter().position(|(k, _)| *k == key) {
                 Some(p) => p,
                 None => {
@@ -168,18 +197,31 @@ pub fn plot_sweep(
             };
             let line = &mut lines[pos].1;
             line.points.push((xs[i], y));
-            if let (Some(l), Some(h)) = (lo[i], hi[i]) {
+            if let (Some(l), Some(h)) = (low, high) {
                 line.band.push((xs[i], l, h));
+            }
+            if censored[i].is_some_and(|c| c > 0.0) {
+                line.hollow.push((xs[i], y));
             }
         }
         for (_, l) in &mut lines {
             l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
             l.band.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
+        let (title, what) = if survival_view {
+            (
+                format!(
+                    "{m} vs {x} ({censored_runs:.0} runs censored; ○ points with censored runs)"
+                ),
+                "restricted mean (Kaplan–Meier), 95% CI",
+            )
+        } else {
+            (format!("{m} vs {x}"), "mean, 95% CI")
+        };
         let chart = LineChart {
-            title: format!("{m} vs {x}"),
+            title,
             x_label: format!("{x}{x_unit}"),
-            y_label: format!("{m}{} — mean, 95% CI", unit_of_metric(m)),
+            y_label: format!("{}{} — {what}", short_name(m), unit_of_metric(m)),
             lines: lines.into_iter().map(|(_, l)| l).collect(),
             markers: true,
             ..LineChart::default()

@@ -178,3 +178,30 @@ fn empty_and_row_boundary_truncated_tables_are_refused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("peers.csv"));
 }
+
+#[test]
+fn run_charts_mark_events_and_reference_values_in_natural_time_units() {
+    let dir = super::temp_dir("plot-marks");
+    // The publisher leaves after 3 minutes of a 2-hour run: the content is lost.
+    let lost = format!(
+        "{}\n[torrents.publishers]\ncount = 1\nleave_after = \"3min\"\n",
+        super::SMALL
+            .replace("stop_when_done = true", "stop_when_done = false")
+            .replace("horizon = \"30min\"", "horizon = \"2h\"")
+            .replace("window = \"1min\"", "window = \"0s\"")
+    );
+    std::fs::write(dir.join("s.toml"), lost).unwrap();
+    let o = super::tokenswarm(&["run", "s.toml", "--out", "r"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = super::tokenswarm(&["plot", "r"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let swarm = std::fs::read_to_string(dir.join("r/plots/swarm.svg")).unwrap();
+    for text in ["publishers leave", "content lost", "time (h)"] {
+        assert!(swarm.contains(text), "swarm.svg lacks `{text}`");
+    }
+    let cdf = std::fs::read_to_string(dir.join("r/plots/download-cdf.svg")).unwrap();
+    assert!(
+        cdf.contains("Kumar–Ross"),
+        "a flash crowd's CDF marks the Kumar–Ross minimum"
+    );
+}

@@ -6,14 +6,12 @@ use super::{homogeneous_flash_crowd, run, scenario, series_mean};
 /// Kumar & Ross: no schedule can finish before T_min = max(F/u_s, F/d, N·F/(u_s + N·u)).
 #[test]
 fn kumar_ross_flash_crowd_never_beats_the_bound_and_stays_within_2x() {
-    let n: f64 = 300.0;
     let f: f64 = 50.0 * 1024.0 * 1024.0; // 50 MiB
-    let u = 1024.0 * 1024.0; // 1 MiB/s
     let d = 8.0 * 1024.0 * 1024.0;
-    let us = 1_250_000.0; // 10 Mbit/s
-    let t_min = (f / us).max(f / d).max(n * f / (us + n * u));
     for seed in [1, 2, 3] {
         let s = homogeneous_flash_crowd(seed, 300, "50 MiB");
+        let t_min = sim_core::anchors::kumar_ross_min_s(&s, &s.torrents[0]).unwrap();
+        assert!((t_min - 49.8).abs() < 0.05, "{t_min}");
         let r = run(&s);
         let t = &r.summary.torrents[0];
         assert_eq!(t.completed_downloads, 300, "seed {seed}");
@@ -38,7 +36,11 @@ fn kumar_ross_flash_crowd_never_beats_the_bound_and_stays_within_2x() {
 
 /// The worked example of Qiu & Srikant's fluid model: T = 400 s, x̄ = 40, ȳ = 40.
 fn qiu_srikant_run() -> sim_core::report::Report {
-    run(&scenario(
+    run(&qiu_srikant_scenario())
+}
+
+fn qiu_srikant_scenario() -> sim_core::config::Scenario {
+    scenario(
         r#"
         name = "qiu-srikant"
         seed = 7
@@ -56,7 +58,7 @@ fn qiu_srikant_run() -> sim_core::report::Report {
         arrivals = { kind = "poisson", rate_per_s = 0.1 }
         seeding = { kind = "exponential", mean = "400s" }
         "#,
-    ))
+    )
 }
 
 const WARMUP_S: f64 = 3600.0;
@@ -66,7 +68,15 @@ const END_S: f64 = 7.0 * 3600.0;
 fn qiu_srikant_fluid_model_and_littles_law() {
     let r = qiu_srikant_run();
     // Fluid model: 1/β = max(1/c, (1/η)(1/μ − 1/γ)) = max(200, 800 − 400) = 400 s.
-    let (lambda, t_model, x_model, y_model) = (0.1, 400.0, 40.0, 40.0);
+    let s = qiu_srikant_scenario();
+    let model = sim_core::anchors::qiu_srikant(&s, &s.torrents[0]).unwrap();
+    let (lambda, t_model, x_model, y_model) =
+        (0.1, model.download_time_s, model.leechers, model.seeds);
+    assert!(
+        (t_model - 400.0).abs() < 1e-9
+            && (x_model - 40.0).abs() < 1e-9
+            && (y_model - 40.0).abs() < 1e-9
+    );
     let times: Vec<f64> = r
         .peers
         .iter()
