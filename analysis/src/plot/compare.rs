@@ -90,12 +90,14 @@ pub fn plot_compare(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
         title: "Seeds and leechers over time (mean over replicates)".into(),
         x_label: x_label.into(),
         y_label: "peers online".into(),
+        step: true,
         ..LineChart::default()
     };
     let mut avail = LineChart {
         title: "Availability over time (mean over replicates)".into(),
         x_label: x_label.into(),
         y_label: "distributed copies".into(),
+        step: true,
         ..LineChart::default()
     };
     let mut cdf = LineChart {
@@ -124,7 +126,6 @@ pub fn plot_compare(dir: &Path, plots: &Path) -> anyhow::Result<Vec<String>> {
         swarm.lines.push(Line {
             label: format!("{arm}: leechers"),
             points: scale(mean_series(&runs, "leechers")?),
-            dashed: true,
             ..Line::default()
         });
         avail.lines.push(Line {
