@@ -104,6 +104,9 @@ pub fn run_files(
     if let Some(econ) = &report.economy {
         out.add("balances", &econ.balances)?;
         out.add("journal", &econ.journal)?;
+        if let Some(loans) = &econ.loans {
+            out.add("loans", loans)?;
+        }
     }
     if let Some(agents) = &report.agents {
         out.add("agents", agents)?;

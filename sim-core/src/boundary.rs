@@ -71,6 +71,8 @@ pub enum Command {
         upload: u64,
         download: u64,
         strategy: Option<usize>,
+        /// Put it on the IP address of this host of the agent (default: its own address).
+        ip_of: Option<HostId>,
     },
     /// `host` joins `listing` (as a seed if it holds the content).
     Join { host: HostId, listing: TorrentId },
@@ -107,6 +109,18 @@ pub enum Command {
     PayRent { agent: AgentId, amount: u64 },
     /// Move the balance of `host` to its owner `agent`'s account (earnings collected).
     Collect { agent: AgentId, host: HostId },
+    /// `agent` pays `amount` µT for an identity (to the treasury).
+    PayIdentity { agent: AgentId, amount: u64 },
+    /// Lender `agent` offers `peer` (of `host`) a loan of up to `amount` µT at `interest`,
+    /// to identities of at least `min_reputation`; the credit book applies its limits.
+    Lend {
+        agent: AgentId,
+        peer: PeerId,
+        host: HostId,
+        amount: u64,
+        interest: f64,
+        min_reputation: f64,
+    },
 }
 
 /// A listing as the layers above see it.
@@ -138,6 +152,21 @@ pub struct PeerView {
     pub bytes_uploaded: u64,
 }
 
+/// What a lender sees of a would-be borrower.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CreditView {
+    pub identity: IdentityId,
+    /// Its age, seconds.
+    pub age_s: f64,
+    pub reputation: f64,
+    /// µT it may still borrow (its limit minus what it owes; 0 when too young or defaulted).
+    pub headroom: u64,
+    /// µT it owes now.
+    pub owing: u64,
+    /// µT its host would ask to borrow now (its strategy's `borrow` policy; 0: none).
+    pub wants: u64,
+}
+
 /// Read-only access to the world. Implemented by the engine; costs are stated per method.
 pub trait WorldView {
     fn now(&self) -> SimTime;
@@ -160,4 +189,6 @@ pub trait WorldView {
     fn has_economy(&self) -> bool;
     /// The listing of `content` on `site`, if any.
     fn listing_of(&self, content: ContentId, site: SiteId) -> Option<TorrentId>;
+    /// The credit standing of `host`'s identity (with `[economy.lending]`).
+    fn credit(&self, host: HostId) -> Option<CreditView>;
 }

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 macro_rules! dense_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         pub struct $name(pub u32);
 
         impl $name {
@@ -69,4 +69,8 @@ dense_id!(
 dense_id!(
     /// A payment channel (and its escrow account) between a buyer and a seller peer.
     ChannelId
+);
+dense_id!(
+    /// A loan of the credit book (`economy::credit`). Never reused.
+    LoanId
 );

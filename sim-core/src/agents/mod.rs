@@ -5,8 +5,10 @@
 //! Invariant: agents are called in id order; an agent that draws takes its draws from its own
 //! substream ([`agent_rng`]), so adding an agent never shifts another's draws.
 
+mod lender;
 mod seedbox;
 mod selection;
+mod sybil;
 mod uploader;
 
 pub use selection::{Selection, selection_for};
@@ -54,6 +56,8 @@ impl Agents {
                     AgentConfig::Uploader { .. } => {
                         Box::new(uploader::Uploader::new(id, cfg, scenario))
                     }
+                    AgentConfig::Lender { .. } => Box::new(lender::Lender::new(id, cfg)),
+                    AgentConfig::Sybil { .. } => Box::new(sybil::Sybil::new(id, cfg, scenario)),
                 };
                 agents.push(agent);
                 kinds.push(cfg.kind());

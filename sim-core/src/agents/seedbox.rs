@@ -271,6 +271,7 @@ impl Agent for Seedbox {
             upload: self.upload,
             download: self.download,
             strategy: self.strategy,
+            ip_of: None,
         });
     }
 

@@ -145,6 +145,7 @@ impl Agent for Uploader {
                             upload: self.upload,
                             download: self.upload,
                             strategy: None,
+                            ip_of: None,
                         });
                     }
                     return;

@@ -108,7 +108,54 @@ pub enum AgentConfig as "an agent" {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seed_for: Option<Duration>,
     },
+    /// Lends its capital to leechers that join a listing with too few tokens (those whose
+    /// strategy has a `borrow` policy): up to `max_loan` tokens at `interest`, to identities
+    /// of at least `min_reputation` (with `[economy.lending]`). Repayments come back to its
+    /// account; defaults are its losses.
+    Lender {
+        #[serde(default = "one")]
+        count: u32,
+        /// Tokens it starts with (minted into its account).
+        capital: f64,
+        interest: f64,
+        max_loan: f64,
+        #[serde(default)]
+        min_reputation: f64,
+    },
+    /// A whitewasher: for each of `identities` identities it buys one (`identity_cost`
+    /// tokens from its account), brings up a host under it, joins the newest listing it has
+    /// not downloaded (else the newest), borrows what it can, takes what is left of the loan (collects its
+    /// host's balance) as soon as it completes and vanishes, then comes back after `vanish`
+    /// under the next identity. With `same_ip` all its identities share one IP address
+    /// (cheap, but a default there stains them all); otherwise each has its own.
+    Sybil {
+        #[serde(default = "one")]
+        count: u32,
+        identities: u32,
+        #[serde(default)]
+        identity_cost: f64,
+        #[serde(default = "yes")]
+        same_ip: bool,
+        upload: BytesPerSec,
+        download: BytesPerSec,
+        /// Tokens it starts with (to pay for identities).
+        #[serde(default)]
+        capital: f64,
+        /// The economy strategy of its hosts (it needs a `borrow` policy; default: the first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<String>,
+        /// From vanishing until the next identity appears.
+        #[serde(default = "default_vanish")]
+        vanish: Duration,
+        /// When its first identity appears.
+        #[serde(default)]
+        start: Duration,
+    },
 }
+}
+
+fn default_vanish() -> Duration {
+    Duration::from_secs(3600)
 }
 
 fn yes() -> bool {
@@ -124,13 +171,28 @@ impl AgentConfig {
         match self {
             AgentConfig::Seedbox { .. } => "seedbox",
             AgentConfig::Uploader { .. } => "uploader",
+            AgentConfig::Lender { .. } => "lender",
+            AgentConfig::Sybil { .. } => "sybil",
+        }
+    }
+
+    /// Tokens the agent starts with.
+    pub fn capital(&self) -> f64 {
+        match self {
+            AgentConfig::Seedbox { capital, .. }
+            | AgentConfig::Lender { capital, .. }
+            | AgentConfig::Sybil { capital, .. } => *capital,
+            AgentConfig::Uploader { .. } => 0.0,
         }
     }
 
     /// How many agents this entry makes.
     pub fn count(&self) -> u32 {
         match self {
-            AgentConfig::Seedbox { count, .. } | AgentConfig::Uploader { count, .. } => *count,
+            AgentConfig::Seedbox { count, .. }
+            | AgentConfig::Uploader { count, .. }
+            | AgentConfig::Lender { count, .. }
+            | AgentConfig::Sybil { count, .. } => *count,
         }
     }
 }

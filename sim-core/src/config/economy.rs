@@ -45,6 +45,9 @@ pub struct EconomyConfig {
     /// Strategies of participating hosts, drawn by `share` (shares sum to 1).
     #[serde(default = "default_strategies")]
     pub strategies: Vec<StrategyConfig>,
+    /// Loans: repayment, defaults, credit limits, reputation (absent: no credit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lending: Option<super::LendingConfig>,
 }
 
 fn one() -> f64 {
@@ -69,6 +72,8 @@ fn default_strategies() -> Vec<StrategyConfig> {
             value_of_time_per_hour: TokenDist::Fixed { tokens: 10.0 },
             budget_share: 1.0,
         },
+        lend: None,
+        borrow: None,
     }]
 }
 
@@ -200,6 +205,12 @@ pub struct StrategyConfig {
     pub reserve_per_mib: TokenDist,
     pub pricing: PricingConfig,
     pub bidding: BiddingConfig,
+    /// Lends to newcomers of its torrents that need tokens (with `[economy.lending]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lend: Option<super::LendPolicy>,
+    /// Borrows on joining a torrent without enough tokens (with `[economy.lending]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub borrow: Option<super::BorrowPolicy>,
 }
 
 fn default_paid_slots() -> u32 {

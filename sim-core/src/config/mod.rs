@@ -7,6 +7,7 @@
 mod agents;
 mod client;
 mod economy;
+mod lending;
 pub mod names;
 mod population;
 mod site;
@@ -25,6 +26,9 @@ pub use client::{
 pub use economy::{
     BiddingConfig, ChannelConfig, Clearing, EconomyConfig, FaucetConfig, FeeSink, PricingConfig,
     ScarcityMeasure, StrategyConfig, TokenDist,
+};
+pub use lending::{
+    BorrowPolicy, CreditLimit, LendPolicy, LendingConfig, RepayOrder, ReputationConfig,
 };
 pub use population::{BandwidthClass, IpPlan, PopulationConfig};
 pub use site::{IMPLICIT_SITE, IdentityRules, Publish, RatioStep, SiteConfig, SiteRules};

@@ -188,6 +188,17 @@ pub enum SeedingTime as "a seeding time" {
         #[serde(default = "default_earnings_window")]
         window: Duration,
     },
+    /// Seed until the identity owes nothing (its loans repaid from its sales, see
+    /// `[economy.lending]`): checked from `min_time` on, every `window`; it leaves at
+    /// `max_time` anyway. A peer that owes nothing seeds `min_time`. The seed document's
+    /// borrower, who seeds what it downloaded until its debt is paid.
+    UntilRepaid {
+        #[serde(default)]
+        min_time: Duration,
+        max_time: Duration,
+        #[serde(default = "default_earnings_window")]
+        window: Duration,
+    },
 }
 }
 

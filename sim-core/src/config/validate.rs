@@ -424,6 +424,20 @@ fn validate_seeding(field: &str, s: &SeedingTime) -> Result<(), ConfigError> {
             }
             Ok(())
         }
+        SeedingTime::UntilRepaid {
+            min_time,
+            max_time,
+            window,
+        } => {
+            positive_duration(format!("{field}.window"), *window)?;
+            if max_time < min_time {
+                return Err(err(
+                    format!("{field}.max_time"),
+                    format!("must be at least min_time ({min_time}), got {max_time}"),
+                ));
+            }
+            Ok(())
+        }
         SeedingTime::LeaveAtOnce | SeedingTime::Fixed { .. } | SeedingTime::Forever => Ok(()),
     }
 }

@@ -3,7 +3,8 @@
 
 use super::validate::{ConfigError, err};
 use super::{
-    BiddingConfig, EconomyConfig, PricingConfig, Scenario, SeedingTime, StrategyConfig, TokenDist,
+    BiddingConfig, CreditLimit, EconomyConfig, PricingConfig, Scenario, SeedingTime,
+    StrategyConfig, TokenDist,
 };
 
 /// Largest token amount a scenario may name (1e12 tokens = 1e18 µT, far below `u64::MAX`, so
@@ -62,6 +63,15 @@ pub(super) fn token_dist(field: &str, d: &TokenDist) -> Result<(), ConfigError> 
 impl Scenario {
     /// Checks `[economy]` (if present) against the classes and clients it refers to.
     pub(super) fn validate_economy(&self) -> Result<(), ConfigError> {
+        let lending = self.economy.as_ref().is_some_and(|e| e.lending.is_some());
+        for (i, t) in self.torrents.iter().enumerate() {
+            if matches!(t.seeding, SeedingTime::UntilRepaid { .. }) && !lending {
+                return Err(err(
+                    format!("torrents[{i}].seeding.kind"),
+                    "\"until_repaid\" needs credit: add [economy.lending] (and [economy])",
+                ));
+            }
+        }
         let Some(e) = &self.economy else {
             return Ok(());
         };
@@ -99,7 +109,102 @@ impl Scenario {
                 "must be longer than 0s",
             ));
         }
-        self.validate_strategies(e)
+        self.validate_strategies(e)?;
+        self.validate_lending(e)
+    }
+
+    /// `[economy.lending]`, and that what needs it (a `lend` or `borrow` policy, seeding
+    /// `until_repaid`) has it.
+    fn validate_lending(&self, e: &EconomyConfig) -> Result<(), ConfigError> {
+        let Some(l) = &e.lending else {
+            for (i, s) in e.strategies.iter().enumerate() {
+                for (what, set) in [("lend", s.lend.is_some()), ("borrow", s.borrow.is_some())] {
+                    if set {
+                        return Err(err(
+                            format!("economy.strategies[{i}].{what}"),
+                            "needs credit: add [economy.lending]",
+                        ));
+                    }
+                }
+            }
+            return Ok(());
+        };
+        let f = |name: &str| format!("economy.lending.{name}");
+        if !(l.repay_share.is_finite() && l.repay_share > 0.0 && l.repay_share <= 1.0) {
+            return Err(err(
+                f("repay_share"),
+                format!(
+                    "must be within (0, 1] (the share of each settlement routed to lenders), got {}",
+                    l.repay_share
+                ),
+            ));
+        }
+        if l.default_after.0.as_micros() == 0 {
+            return Err(err(f("default_after"), "must be longer than 0s"));
+        }
+        match l.credit_limit {
+            CreditLimit::Fixed { tokens } => token_amount(f("credit_limit.tokens"), tokens)?,
+            CreditLimit::Linear {
+                initial,
+                per_token_repaid,
+            } => {
+                token_amount(f("credit_limit.initial"), initial)?;
+                if !(per_token_repaid.is_finite() && (0.0..=1000.0).contains(&per_token_repaid)) {
+                    return Err(err(
+                        f("credit_limit.per_token_repaid"),
+                        format!("must be within [0, 1000], got {per_token_repaid}"),
+                    ));
+                }
+            }
+            CreditLimit::History {
+                initial,
+                growth_per_100_repaid,
+                cap,
+            } => {
+                token_amount(f("credit_limit.initial"), initial)?;
+                token_amount(
+                    f("credit_limit.growth_per_100_repaid"),
+                    growth_per_100_repaid,
+                )?;
+                token_amount(f("credit_limit.cap"), cap)?;
+                if cap < initial {
+                    return Err(err(
+                        f("credit_limit.cap"),
+                        format!("must be at least initial ({initial}), got {cap}"),
+                    ));
+                }
+            }
+        }
+        for (name, w) in [
+            ("reputation.default_weight", l.reputation.default_weight),
+            ("reputation.ip_weight", l.reputation.ip_weight),
+        ] {
+            if !(w.is_finite() && (0.0..=1000.0).contains(&w)) {
+                return Err(err(f(name), format!("must be within [0, 1000], got {w}")));
+            }
+        }
+        for (i, s) in e.strategies.iter().enumerate() {
+            let g = |name: &str| format!("economy.strategies[{i}].{name}");
+            if let Some(lend) = &s.lend {
+                super::validate_world::interest_rate(g("lend.interest"), lend.interest)?;
+                token_amount(g("lend.max_loan"), lend.max_loan)?;
+                share(g("lend.max_share_of_balance"), lend.max_share_of_balance)?;
+                if !lend.min_reputation.is_finite() {
+                    return Err(err(
+                        g("lend.min_reputation"),
+                        format!("must be a finite number, got {}", lend.min_reputation),
+                    ));
+                }
+            }
+            if let Some(b) = &s.borrow {
+                token_amount(g("borrow.below"), b.below)?;
+                token_amount(g("borrow.amount"), b.amount)?;
+                if b.amount <= 0.0 {
+                    return Err(err(g("borrow.amount"), "must be more than 0 tokens"));
+                }
+            }
+        }
+        Ok(())
     }
 
     fn validate_strategies(&self, e: &EconomyConfig) -> Result<(), ConfigError> {

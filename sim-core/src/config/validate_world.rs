@@ -206,28 +206,7 @@ impl Scenario {
                 }
                 token_amount(f("cost_per_hour"), *cost_per_hour)?;
                 token_amount(f("capital"), *capital)?;
-                if let Some(name) = strategy {
-                    let Some(e) = &self.economy else {
-                        return Err(err(
-                            f("strategy"),
-                            "names an economy strategy, but the scenario has no [economy]",
-                        ));
-                    };
-                    if !e.strategies.iter().any(|s| &s.name == name) {
-                        let names: Vec<String> = e
-                            .strategies
-                            .iter()
-                            .map(|s| format!("\"{}\"", s.name))
-                            .collect();
-                        return Err(err(
-                            f("strategy"),
-                            format!(
-                                "no strategy is named \"{name}\"; strategies: {}",
-                                names.join(", ")
-                            ),
-                        ));
-                    }
-                }
+                self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
                 for (k, name) in wanted.iter().enumerate() {
                     if !sites.iter().any(|s| &s.name == name) {
                         return Err(err(
@@ -295,7 +274,111 @@ impl Scenario {
                     positive(f("seed_for"), *d)?;
                 }
             }
+            AgentConfig::Lender {
+                capital,
+                interest,
+                max_loan,
+                min_reputation,
+                ..
+            } => {
+                self.needs_lending(&f("kind"), "a lender")?;
+                token_amount(f("capital"), *capital)?;
+                interest_rate(f("interest"), *interest)?;
+                token_amount(f("max_loan"), *max_loan)?;
+                finite(f("min_reputation"), *min_reputation)?;
+            }
+            AgentConfig::Sybil {
+                identities,
+                identity_cost,
+                upload,
+                download,
+                capital,
+                strategy,
+                vanish,
+                ..
+            } => {
+                self.needs_lending(&f("kind"), "a sybil")?;
+                if *identities == 0 || *identities > MAX_SYBIL_IDENTITIES {
+                    return Err(err(
+                        f("identities"),
+                        format!(
+                            "must be within [1, {MAX_SYBIL_IDENTITIES}] (the identities it uses one after the other), got {identities}"
+                        ),
+                    ));
+                }
+                token_amount(f("identity_cost"), *identity_cost)?;
+                token_amount(f("capital"), *capital)?;
+                if upload.0 == 0 {
+                    return Err(err(f("upload"), "must be larger than 0 B/s"));
+                }
+                if download.0 == 0 {
+                    return Err(err(f("download"), "must be larger than 0 B/s"));
+                }
+                self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
+                positive(f("vanish"), *vanish)?;
+            }
         }
         Ok(())
+    }
+
+    /// Lenders and sybils act on the credit system: it must exist.
+    fn needs_lending(&self, field: &str, what: &str) -> Result<(), ConfigError> {
+        if self.economy.as_ref().is_some_and(|e| e.lending.is_some()) {
+            Ok(())
+        } else {
+            Err(err(
+                field,
+                format!("{what} needs credit: add [economy.lending] (and [economy])"),
+            ))
+        }
+    }
+
+    /// An agent's `strategy`, if given, names a strategy of `[economy]`.
+    fn validate_agent_strategy(&self, field: &str, name: Option<&str>) -> Result<(), ConfigError> {
+        let Some(name) = name else { return Ok(()) };
+        let Some(e) = &self.economy else {
+            return Err(err(
+                field,
+                "names an economy strategy, but the scenario has no [economy]",
+            ));
+        };
+        if !e.strategies.iter().any(|s| s.name == name) {
+            let names: Vec<String> = e
+                .strategies
+                .iter()
+                .map(|s| format!("\"{}\"", s.name))
+                .collect();
+            return Err(err(
+                field,
+                format!(
+                    "no strategy is named \"{name}\"; strategies: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Most identities one sybil uses.
+pub const MAX_SYBIL_IDENTITIES: u32 = 100_000;
+
+/// An interest rate: a finite fraction within [0, 100] (0.1 = 10%).
+pub(super) fn interest_rate(field: String, x: f64) -> Result<(), ConfigError> {
+    if x.is_finite() && (0.0..=100.0).contains(&x) {
+        Ok(())
+    } else {
+        Err(err(
+            field,
+            format!("must be an interest rate within [0, 100] (0.1 = 10%), got {x}"),
+        ))
+    }
+}
+
+fn finite(field: String, x: f64) -> Result<(), ConfigError> {
+    if x.is_finite() {
+        Ok(())
+    } else {
+        Err(err(field, format!("must be a finite number, got {x}")))
     }
 }

@@ -268,9 +268,9 @@ fn seeding_estimate_s(s: &SeedingTime, window_s: f64) -> f64 {
             median.as_secs_f64() * (sigma * sigma / 2.0).exp()
         }
         SeedingTime::Forever => window_s,
-        SeedingTime::Economic { max_time, .. } | SeedingTime::UntilRatio { max_time, .. } => {
-            max_time.as_secs_f64()
-        }
+        SeedingTime::Economic { max_time, .. }
+        | SeedingTime::UntilRatio { max_time, .. }
+        | SeedingTime::UntilRepaid { max_time, .. } => max_time.as_secs_f64(),
     };
     mean.min(window_s)
 }

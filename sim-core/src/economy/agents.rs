@@ -19,6 +19,8 @@ pub struct AgentMoney {
     /// Rent it could not pay (its balance fell short): a debt, part of its cost.
     pub rent_owed: u64,
     pub collected: u64,
+    /// Paid for identities (a sybil's).
+    pub identities_paid: u64,
 }
 
 impl Economy {
@@ -111,6 +113,20 @@ impl Economy {
                 Reason::FreshIdentity,
             )
             .is_ok()
+    }
+
+    /// `agent` pays up to `amount` µT for an identity (to the treasury); returns what it
+    /// paid.
+    pub fn pay_identity(&mut self, now: SimTime, agent: AgentId, amount: u64) -> u64 {
+        let from = Account::Agent(agent);
+        let paid = amount.min(self.ledger.balance(from));
+        if paid > 0 {
+            self.ledger
+                .transfer(now, from, Account::Treasury, paid, Reason::Identity)
+                .expect("capped by the balance");
+        }
+        self.agents[agent.index()].identities_paid += paid;
+        paid
     }
 
     /// `agent`'s money so far.

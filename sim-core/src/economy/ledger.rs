@@ -5,7 +5,7 @@
 //! burned ([`Ledger::check`]); no account ever goes negative (an overdraft is refused, not
 //! clamped).
 
-use crate::ids::{AgentId, ChannelId, HostId};
+use crate::ids::{AgentId, ChannelId, HostId, LoanId};
 use crate::time::SimTime;
 use std::fmt;
 
@@ -60,6 +60,12 @@ pub enum Reason {
     Collect,
     /// The price of a fresh identity on a site (to the treasury).
     FreshIdentity,
+    /// A loan's principal, from the lender to the borrower (tagged with the loan).
+    Loan,
+    /// A repayment routed from the borrower's earnings to its lender (tagged with the loan).
+    Repayment,
+    /// The price of an identity a sybil buys (to the treasury).
+    Identity,
 }
 
 impl Reason {
@@ -76,6 +82,9 @@ impl Reason {
             Reason::Rent => "rent",
             Reason::Collect => "collect",
             Reason::FreshIdentity => "fresh_identity",
+            Reason::Loan => "loan",
+            Reason::Repayment => "repayment",
+            Reason::Identity => "identity",
         }
     }
 }
@@ -114,6 +123,8 @@ pub struct Ledger {
     /// µT not minted because of the supply cap.
     refused: u128,
     journal: Vec<Entry>,
+    /// The loan each loan movement belongs to: (journal position, loan), in journal order.
+    tags: Vec<(u32, LoanId)>,
 }
 
 impl Ledger {
@@ -218,6 +229,29 @@ impl Ledger {
             });
         }
         Ok(())
+    }
+
+    /// [`Ledger::transfer`] of a movement that belongs to `loan` (its principal or a
+    /// repayment): the journal entry is tagged with the loan.
+    pub fn transfer_tagged(
+        &mut self,
+        now: SimTime,
+        from: Account,
+        to: Account,
+        amount: u64,
+        reason: Reason,
+        loan: LoanId,
+    ) -> Result<(), Overdraft> {
+        self.transfer(now, from, to, amount, reason)?;
+        if amount > 0 {
+            self.tags.push(((self.journal.len() - 1) as u32, loan));
+        }
+        Ok(())
+    }
+
+    /// The loan tags of the journal: (entry position, loan), in journal order.
+    pub fn tags(&self) -> &[(u32, LoanId)] {
+        &self.tags
     }
 
     /// Moves `amount` µT from `from` to `to`, or refuses if `from` holds less.

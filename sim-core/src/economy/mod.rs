@@ -19,7 +19,11 @@ mod agents;
 pub mod auction;
 pub mod bidding;
 pub mod channel;
+pub mod credit;
+pub mod credit_limit;
 pub mod ledger;
+mod lending;
+pub mod lending_summary;
 mod market;
 pub mod pricing;
 mod seeding;
@@ -143,6 +147,8 @@ pub struct Economy {
     /// Agents' money (capital, rent, collected earnings).
     agents: Vec<AgentMoney>,
     stats: TradeStats,
+    /// The loan book, with `[economy.lending]`.
+    credit: Option<credit::CreditBook>,
     /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
     auction_rng: SimRng,
     seed: u64,
@@ -161,6 +167,7 @@ impl Economy {
             dirs: Vec::new(),
             agents: Vec::new(),
             stats: TradeStats::default(),
+            credit: config.lending.as_ref().map(credit::CreditBook::new),
             auction_rng: stream(seed, Stream::Auction),
             seed,
         }
@@ -299,6 +306,9 @@ impl Economy {
     /// O(accounts + channels + peers).
     pub fn check(&self) -> Result<(), String> {
         self.ledger.check()?;
+        if let Some(book) = &self.credit {
+            book.check()?;
+        }
         for (i, ch) in self.channels.iter().enumerate() {
             let escrow = self.ledger.balance(Account::Escrow(ChannelId(i as u32)));
             ch.check(escrow).map_err(|e| format!("channel {i}: {e}"))?;

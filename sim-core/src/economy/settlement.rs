@@ -1,7 +1,9 @@
 //! Batch settlement, payouts and the faucet: the economy's periodic work.
 //!
 //! Invariant: a payout moves exactly the channel's settling claims (minus one fee) to the
-//! seller, and on close the rest of the escrow back to the buyer, leaving it empty.
+//! seller, and on close the rest of the escrow back to the buyer, leaving it empty. What the
+//! seller receives is its income: with lending, its lenders' share of it is routed to them
+//! at once (`lending.rs`).
 
 use super::Economy;
 use super::channel::ChannelState;
@@ -52,6 +54,8 @@ impl Economy {
         self.ledger
             .transfer(now, escrow, seller, to_seller, Reason::Settlement)
             .expect("claims fit in the escrow");
+        let seller_host = self.channels[id.index()].seller_host;
+        self.route_repayment(now, seller_host, to_seller);
         let ch = &mut self.channels[id.index()];
         ch.settling = 0;
         if close {

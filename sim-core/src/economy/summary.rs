@@ -88,6 +88,9 @@ crate::documented! {
         pub download_rate_payers_bytes_per_s: Stats,
         /// Download rate (size / download time) of completed leechers that did not pay.
         pub download_rate_non_payers_bytes_per_s: Stats,
+        /// Loans, repayments, defaults and sybils (with `[economy.lending]`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub lending: Option<super::lending_summary::LendingSummary>,
     }
 }
 
@@ -126,8 +129,13 @@ crate::documented! {
         pub to: String,
         /// Amount moved, tokens.
         pub amount_tokens: f64,
-        /// Why (`endowment`, `faucet`, `deposit`, `payout`, `fee`, `rent`, …).
+        /// Why (`endowment`, `faucet`, `channel_open`, `settlement`, `fee`, `rent`, `loan`,
+        /// `repayment`, …).
         pub reason: &'static str,
+        /// The loan a principal or repayment belongs to (runs with `[economy.lending]` only;
+        /// empty for other movements).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub loan: Option<Option<u32>>,
     }
 }
 
@@ -136,6 +144,9 @@ crate::documented! {
 pub struct EconomyTables {
     pub balances: Vec<BalanceRow>,
     pub journal: Vec<JournalRow>,
+    /// One row per loan, and the identity summary (with `[economy.lending]`).
+    pub loans: Option<Vec<super::lending_summary::LoanRow>>,
+    pub identity: Option<super::lending_summary::IdentitySummary>,
 }
 
 /// Gross holdings per host, µT: balance plus the buyer's part of each open channel's escrow
@@ -300,21 +311,53 @@ pub fn build(
         seeding_time_unpaid_s: Stats::of(unpaid_seeding),
         download_rate_payers_bytes_per_s: Stats::of(payers),
         download_rate_non_payers_bytes_per_s: Stats::of(non_payers),
+        lending: None,
     };
     let account = |a: Option<Account>, none: &str| a.map_or(none.to_string(), |a| a.to_string());
+    let tags = econ.ledger.tags();
+    let mut next_tag = 0;
+    let lending = econ.credit.is_some();
     let journal = econ
         .ledger
         .journal()
         .iter()
-        .map(|e| JournalRow {
-            time_s: secs(e.time),
-            from: account(e.from, "mint"),
-            to: account(e.to, "burn"),
-            amount_tokens: to_tokens(e.amount),
-            reason: e.reason.name(),
+        .enumerate()
+        .map(|(i, e)| {
+            let loan = match tags.get(next_tag) {
+                Some(&(at, loan)) if at as usize == i => {
+                    next_tag += 1;
+                    Some(loan.0)
+                }
+                _ => None,
+            };
+            JournalRow {
+                time_s: secs(e.time),
+                from: account(e.from, "mint"),
+                to: account(e.to, "burn"),
+                amount_tokens: to_tokens(e.amount),
+                reason: e.reason.name(),
+                loan: lending.then_some(loan),
+            }
         })
         .collect();
-    (summary, EconomyTables { balances, journal })
+    let mut summary = summary;
+    let (loans, identity) = match &econ.credit {
+        Some(book) => {
+            let (lending, identity, rows) = super::lending_summary::build(econ, book, record);
+            summary.lending = Some(lending);
+            (Some(rows), Some(identity))
+        }
+        None => (None, None),
+    };
+    (
+        summary,
+        EconomyTables {
+            balances,
+            journal,
+            loans,
+            identity,
+        },
+    )
 }
 
 /// Mean price per MiB (tokens) of the bytes paid for since the last sample, if any.

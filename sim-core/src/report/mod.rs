@@ -5,6 +5,7 @@
 //! Invariant: a report is a pure function of the scenario and seed. **It does not know the
 //! engine**: nothing here imports `swarm`.
 
+pub use crate::economy::lending_summary as economy_lending;
 pub use crate::economy::summary as economy;
 pub use crate::stats::Stats;
 pub mod world;
@@ -94,6 +95,9 @@ crate::documented! {
         /// Agents by kind: count, cost, revenue, net, return on cost; only with agents.
         #[serde(skip_serializing_if = "Option::is_none")]
         pub agents: Option<std::collections::BTreeMap<String, world::AgentGroup>>,
+        /// Identities, IPs and defaults; only with `[economy.lending]`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub identity: Option<economy_lending::IdentitySummary>,
     }
 }
 
@@ -282,10 +286,11 @@ impl Report {
             })
             .collect();
         let economy = econ.map(|e| economy::build(scenario, e, record));
-        let (economy_summary, economy_tables) = match economy {
+        let (economy_summary, mut economy_tables) = match economy {
             Some((s, t)) => (Some(s), Some(t)),
             None => (None, None),
         };
+        let identity = economy_tables.as_mut().and_then(|t| t.identity.take());
         let (sites, agents, agent_rows) = match world {
             Some((sites, agents)) => {
                 let (groups, rows) = world::agents(scenario, record, econ, agents);
@@ -310,6 +315,7 @@ impl Report {
                 economy: economy_summary,
                 sites,
                 agents,
+                identity,
             },
             peers: rows,
             series,

@@ -157,7 +157,19 @@ pub fn agents(
             Some(e) => {
                 let m = e.agent_money(id);
                 let balance = e.balance(crate::economy::ledger::Account::Agent(id));
-                (m.capital, m.rent_paid + m.rent_owed, m.collected, balance)
+                // A lender's cost is what it lent, its revenue what came back.
+                let (lent, recovered) = e.credit().map_or((0, 0), |book| {
+                    book.loans()
+                        .iter()
+                        .filter(|l| l.lender == crate::economy::ledger::Account::Agent(id))
+                        .fold((0, 0), |(a, b), l| (a + l.principal, b + l.repaid))
+                });
+                (
+                    m.capital,
+                    m.rent_paid + m.rent_owed + m.identities_paid + lent,
+                    m.collected + recovered,
+                    balance,
+                )
             }
             None => (0, agent.unbooked_cost(record.end), 0, 0),
         };

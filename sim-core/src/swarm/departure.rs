@@ -61,6 +61,7 @@ impl Sim {
         self.note_piece_loss(now, t);
         let h = &mut self.hosts[host.index()];
         h.peers.retain(|&x| x != peer);
+        let offline = h.peers.is_empty();
         if h.peers.is_empty()
             && let Some(pos) = h.online_pos.take()
         {
@@ -68,6 +69,9 @@ impl Sim {
             if let Some(&moved) = self.online_hosts.get(pos) {
                 self.hosts[moved.index()].online_pos = Some(pos);
             }
+        }
+        if offline {
+            self.econ_host_offline(now, host);
         }
         if self.world.is_some() {
             let p = &self.peers[peer.index()];
@@ -150,6 +154,7 @@ impl Sim {
                 self.choke(now, c, inbound);
             }
         }
+        self.econ_completed(now, peer);
         let content = self.torrents[t.index()].content;
         let host = self.peers[peer.index()].host;
         if self.world.is_some() {
@@ -190,6 +195,8 @@ impl Sim {
                 .schedule(now + min_time.0, Event::RatioCheck { peer });
         } else if matches!(seeding, SeedingTime::Economic { .. }) {
             self.start_economic_seeding(now, peer, &seeding);
+        } else if matches!(seeding, SeedingTime::UntilRepaid { .. }) {
+            self.start_seeding_until_repaid(now, peer, &seeding);
         } else if let Some(after) = draw_seeding_time(&seeding, &mut self.rngs.departures) {
             self.queue.schedule(
                 now + after,
@@ -217,8 +224,10 @@ fn draw_seeding_time(s: &SeedingTime, rng: &mut crate::rng::SimRng) -> Option<Si
             Some(SimDuration::from_secs_f64(d.sample(rng)))
         }
         SeedingTime::Forever => None,
-        SeedingTime::Economic { .. } | SeedingTime::UntilRatio { .. } => {
-            unreachable!("economic and ratio seeding are handled by checks")
+        SeedingTime::Economic { .. }
+        | SeedingTime::UntilRatio { .. }
+        | SeedingTime::UntilRepaid { .. } => {
+            unreachable!("economic, ratio and repayment seeding are handled by checks")
         }
     }
 }

@@ -73,7 +73,8 @@ impl Sim {
     }
 
     /// A new peer gets its pricing and bidding policies and budget.
-    pub(super) fn econ_add_peer(&mut self, peer: PeerId) {
+    pub(super) fn econ_add_peer(&mut self, now: SimTime, peer: PeerId) {
+        self.econ_borrow_at_join(now, peer);
         let host = self.peers[peer.index()].host;
         if let Some(econ) = self.econ.as_mut() {
             econ.add_peer(peer, host);

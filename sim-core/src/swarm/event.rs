@@ -2,7 +2,7 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{AgentId, ChannelId, FlowId, PeerId, SiteId, TorrentId};
+use crate::ids::{AgentId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -45,4 +45,8 @@ pub enum Event {
     SiteCheck { site: SiteId },
     /// World: a seeder seeding until its site ratio compares its ratio with its target.
     RatioCheck { peer: PeerId },
+    /// Lending: an offline borrower's identity may default now.
+    CreditCheck { identity: IdentityId },
+    /// Lending: a seeder seeding until it owes nothing checks its debt.
+    RepayCheck { peer: PeerId },
 }

@@ -223,6 +223,7 @@ impl Sim {
             }
             None => self.econ_add_host(now, id),
         }
+        self.econ_identity(now, id);
         id
     }
 
@@ -309,7 +310,7 @@ impl Sim {
             self.online_hosts.push(host);
             h.online_pos = Some(self.online_hosts.len() - 1);
         }
-        self.econ_add_peer(id);
+        self.econ_add_peer(now, id);
         let tor = &mut self.torrents[t.index()];
         tor.members.push(id);
         if publisher {

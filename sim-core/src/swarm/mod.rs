@@ -11,6 +11,7 @@
 
 mod choking;
 mod connections;
+mod credit_bridge;
 mod departure;
 mod economy_bridge;
 mod event;
@@ -284,6 +285,8 @@ impl Sim {
             Event::AgentWake { agent } => self.on_agent_wake(now, agent),
             Event::SiteCheck { site } => self.on_site_check(now, site),
             Event::RatioCheck { peer } => self.on_ratio_check(now, peer),
+            Event::CreditCheck { identity } => self.on_credit_check(now, identity),
+            Event::RepayCheck { peer } => self.on_repay_check(now, peer),
         }
     }
 
@@ -339,6 +342,11 @@ impl Sim {
     /// Events handled so far.
     pub fn events_processed(&self) -> u64 {
         self.events_processed
+    }
+
+    /// The economy of the run so far (read-only; for tests and inspection), if it has one.
+    pub fn economy(&self) -> Option<&crate::economy::Economy> {
+        self.econ.as_ref()
     }
 
     /// Superseded flow completions dropped by the queue so far (never handled, not counted

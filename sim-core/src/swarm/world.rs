@@ -120,10 +120,7 @@ impl Sim {
         if let Some(econ) = self.econ.as_mut() {
             for a in 0..world.agents.len() {
                 let id = AgentId(a as u32);
-                let capital = match &self.scenario.agents[world.agents.entry(id)] {
-                    crate::config::AgentConfig::Seedbox { capital, .. } => *capital,
-                    crate::config::AgentConfig::Uploader { .. } => 0.0,
-                };
+                let capital = self.scenario.agents[world.agents.entry(id)].capital();
                 econ.add_agent(now, id, capital);
             }
         }
@@ -171,8 +168,12 @@ impl Sim {
                 upload,
                 download,
                 strategy,
+                ip_of,
             } => {
                 let host = self.add_host(now, None, upload, download, Some((agent, strategy)));
+                if let Some(other) = ip_of.filter(|h| h.index() < self.hosts.len()) {
+                    self.share_ip(now, host, other);
+                }
                 self.tell(now, Fact::HostCreated { agent, host });
             }
             Command::Join { host, listing } => self.join(now, host, listing),
@@ -204,6 +205,7 @@ impl Sim {
                 if let Some(world) = self.world.as_mut() {
                     world.sites.retire(old);
                 }
+                self.econ_identity(now, host);
             }
             Command::WakeAt { agent, at } => {
                 self.queue.schedule(at.max(now), Event::AgentWake { agent });
@@ -217,6 +219,21 @@ impl Sim {
                 if let Some(econ) = self.econ.as_mut() {
                     econ.collect(now, agent, host);
                 }
+            }
+            Command::PayIdentity { agent, amount } => {
+                if let Some(econ) = self.econ.as_mut() {
+                    econ.pay_identity(now, agent, amount);
+                }
+            }
+            Command::Lend {
+                agent,
+                peer,
+                host,
+                amount,
+                interest,
+                min_reputation,
+            } => {
+                self.lend_from_agent(now, agent, (peer, host), amount, (interest, min_reputation));
             }
         }
     }
@@ -433,10 +450,21 @@ impl Sim {
                 world.sites.retire(identity);
                 let fresh = self.new_identity(now, host, ip);
                 self.hosts[host.index()].identity = fresh;
+                self.econ_identity(now, host);
                 let world = self.world.as_mut().expect("checked above");
                 world.sites.admit(site, fresh, ip, draw) == Admission::Admit
             }
         }
+    }
+
+    /// `host` moves to `other`'s IP address (a sybil's identities behind one address); its
+    /// identity moves with it.
+    fn share_ip(&mut self, now: SimTime, host: HostId, other: HostId) {
+        let ip = self.hosts[other.index()].ip;
+        self.hosts[host.index()].ip = ip;
+        let identity = self.hosts[host.index()].identity;
+        self.identities[identity.index()].ip = ip;
+        self.econ_identity(now, host);
     }
 
     /// A new identity for `host` on `ip`.
@@ -645,5 +673,9 @@ impl WorldView for Sim {
 
     fn listing_of(&self, content: ContentId, site: SiteId) -> Option<TorrentId> {
         self.listing(content, site)
+    }
+
+    fn credit(&self, host: HostId) -> Option<crate::boundary::CreditView> {
+        self.econ.as_ref()?.credit_view(self.now(), host)
     }
 }

@@ -6,6 +6,7 @@ mod determinism;
 mod economy;
 mod invariants;
 mod layering;
+mod lending;
 mod swarm_life;
 mod world;
 
