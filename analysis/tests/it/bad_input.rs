@@ -694,3 +694,94 @@ fn on_demand_content_needs_an_uploader() {
         &["torrents[0].publish", "uploader"],
     );
 }
+
+/// SMALL with a lending economy: `lending` is the `[economy.lending]` body, `agents` is
+/// appended after it.
+fn with_lending(lending: &str, agents: &str) -> String {
+    format!(
+        "{}\n[economy.lending]\n{lending}\n{agents}\n",
+        with_economy("", &format!("{PRICED}\nborrow = {{ amount = 5.0 }}"))
+    )
+}
+
+#[test]
+fn lending_values_out_of_range_name_the_field() {
+    rejects(
+        &with_lending("repay_share = 0.0", ""),
+        &["economy.lending.repay_share", "(0, 1]", "0"],
+    );
+    rejects(
+        &with_lending("repay_share = 1.5", ""),
+        &["economy.lending.repay_share", "1.5"],
+    );
+    rejects(
+        &with_lending("credit_limit = { kind = \"lifetime\", tokens = 5.0 }", ""),
+        &[
+            "economy.lending.credit_limit",
+            "lifetime",
+            "fixed",
+            "linear",
+            "history",
+        ],
+    );
+    rejects(
+        &with_lending(
+            "credit_limit = { kind = \"history\", initial = 10.0, cap = 5.0 }",
+            "",
+        ),
+        &["economy.lending.credit_limit.cap", "initial"],
+    );
+    rejects(
+        &with_lending(
+            "",
+            "[[agents]]\nkind = \"lender\"\ncapital = 100.0\ninterest = -0.1\nmax_loan = 5.0",
+        ),
+        &["agents[0].interest", "-0.1", "interest rate"],
+    );
+    rejects(
+        &with_lending(
+            "",
+            "[[agents]]\nkind = \"lender\"\ncapital = -5.0\ninterest = 0.1\nmax_loan = 5.0",
+        ),
+        &["agents[0].capital", "-5"],
+    );
+    rejects(
+        &with_lending(
+            "",
+            "[[agents]]\nkind = \"sybil\"\nidentities = 0\nupload = \"1 Mbit/s\"\ndownload = \"1 Mbit/s\"",
+        ),
+        &["agents[0].identities", "got 0"],
+    );
+    // A lend policy with a negative interest, and what needs credit without it.
+    rejects(
+        &format!(
+            "{}\n[economy.lending]\n",
+            with_economy(
+                "",
+                &format!("{PRICED}\nlend = {{ interest = -1.0, max_loan = 1.0 }}")
+            )
+        ),
+        &["economy.strategies[0].lend.interest", "-1"],
+    );
+    rejects(
+        &with_economy("", &format!("{PRICED}\nborrow = {{ amount = 5.0 }}")),
+        &["economy.strategies[0].borrow", "[economy.lending]"],
+    );
+    rejects(
+        &format!(
+            "{SMALL}\n[[agents]]\nkind = \"lender\"\ncapital = 1.0\ninterest = 0.1\nmax_loan = 1.0\n"
+        ),
+        &["agents[0].kind", "[economy.lending]"],
+    );
+    rejects(
+        &SMALL.replace(
+            "seeding = { kind = \"exponential\", mean = \"2min\" }",
+            "seeding = { kind = \"until_repaid\", max_time = \"1h\" }",
+        ),
+        &[
+            "torrents[0].seeding.kind",
+            "until_repaid",
+            "[economy.lending]",
+        ],
+    );
+}

@@ -9,6 +9,9 @@
 //! `vanish`. A host that never gets into a listing (refused by a site's identities-per-IP
 //! limit, or nothing to download) is abandoned at the next wake-up, its identity spent.
 //!
+//! It gives up once an identity gained less than it cost (the debt it walks away from is
+//! below `identity_cost`).
+//!
 //! Invariant: at most one host of it is online at a time; it uses at most `identities`
 //! identities and never pays for one it cannot afford.
 
@@ -183,6 +186,12 @@ impl Agent for Sybil {
             Fact::PeerCompleted { host, listing, .. } if Some(host) == self.current => {
                 if let Some(l) = view.listings().into_iter().find(|l| l.listing == listing) {
                     self.downloaded.insert(l.content);
+                }
+                // It gives up once an identity gained (owes, and will never repay) less than
+                // it cost.
+                let gained = view.credit(host).map_or(0, |c| c.owing);
+                if gained < self.cost {
+                    self.used = self.identities;
                 }
                 self.vanish(host, view, out);
             }

@@ -31,10 +31,6 @@ pub struct LendingConfig {
     /// How defaults weigh on reputation.
     #[serde(default)]
     pub reputation: ReputationConfig,
-    /// A borrower that completes a download repays from what it holds at once (the loan it
-    /// did not spend), and again at each check while it seeds `until_repaid`.
-    #[serde(default = "yes")]
-    pub repay_from_balance: bool,
 }
 
 fn yes() -> bool {
@@ -57,7 +53,6 @@ impl Default for LendingConfig {
             credit_limit: CreditLimit::default(),
             min_identity_age: Duration::default(),
             reputation: ReputationConfig::default(),
-            repay_from_balance: true,
         }
     }
 }
@@ -160,4 +155,9 @@ pub struct BorrowPolicy {
     /// document's new-user strategy).
     #[serde(default)]
     pub rarest_first: bool,
+    /// On completing a download it repays from what it holds at once (the loan it did not
+    /// spend), and again at each check while it seeds `until_repaid` (an honest newcomer;
+    /// a whitewasher keeps it).
+    #[serde(default = "yes")]
+    pub repay_from_balance: bool,
 }

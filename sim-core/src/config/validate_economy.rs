@@ -199,9 +199,6 @@ impl Scenario {
             if let Some(b) = &s.borrow {
                 token_amount(g("borrow.below"), b.below)?;
                 token_amount(g("borrow.amount"), b.amount)?;
-                if b.amount <= 0.0 {
-                    return Err(err(g("borrow.amount"), "must be more than 0 tokens"));
-                }
             }
         }
         Ok(())

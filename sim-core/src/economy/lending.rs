@@ -233,12 +233,17 @@ impl Economy {
     }
 
     /// `host` repays from its balance what its identity owes (up to all of it), in the
-    /// book's order, if `repay_from_balance` is set. Returns the µT repaid.
+    /// book's order, if its strategy's `borrow` policy says `repay_from_balance`. Returns the
+    /// µT repaid.
     pub fn repay_from_balance(&mut self, now: SimTime, host: HostId) -> u64 {
         let Some(book) = self.credit.as_ref() else {
             return 0;
         };
-        if !book.config().repay_from_balance {
+        let repays = self.hosts[host.index()]
+            .strategy
+            .and_then(|s| self.config.strategies[s].borrow)
+            .is_some_and(|b| b.repay_from_balance);
+        if !repays {
             return 0;
         }
         let Some(identity) = book.identity_of(host) else {

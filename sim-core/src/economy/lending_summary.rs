@@ -67,8 +67,9 @@ crate::documented! {
         pub sybil_identities: u64,
         /// Principal lenders lost on sybils' loans, tokens.
         pub losses_to_sybils_tokens: f64,
-        /// What sybils took (collected from their hosts) minus what their identities cost,
-        /// per identity used, tokens; empty without sybils.
+        /// What sybils gained per identity used: the principal of their loans they never
+        /// repaid (spent on downloads or kept) minus what their identities cost, tokens;
+        /// empty without sybils.
         pub sybil_profit_per_identity_tokens: Option<f64>,
     }
 }
@@ -211,13 +212,16 @@ pub fn build(
             sybil_identities += record.identities.iter().filter(|i| i.host == host).count() as u64;
         }
     }
-    let sybil_net: f64 = sybil_agents
+    let unrepaid: u128 = loans
         .iter()
-        .map(|&a| {
-            let m = econ.agent_money(a);
-            to_tokens(m.collected) - to_tokens(m.identities_paid)
-        })
+        .filter(|l| sybil_of(record, l.host).is_some())
+        .map(|l| l.principal.saturating_sub(l.repaid) as u128)
         .sum();
+    let identity_costs: u128 = sybil_agents
+        .iter()
+        .map(|&a| econ.agent_money(a).identities_paid as u128)
+        .sum();
+    let sybil_net = to_tokens_wide(unrepaid) - to_tokens_wide(identity_costs);
     let summary = LendingSummary {
         loans_issued: loans.len() as u64,
         principal_issued_tokens: to_tokens_wide(issued),
