@@ -231,7 +231,9 @@ fn censoring_of(base: &str, siblings: &[FieldShape], statistic: bool) -> String 
 
 /// The columns of the tables a run writes.
 pub fn table_columns() -> Vec<(&'static str, &'static str, Vec<ColumnSpec>)> {
+    use sim_core::economy::bounty_summary::BountyRow;
     use sim_core::report::economy::{BalanceRow, JournalRow};
+    use sim_core::report::economy_lending::LoanRow;
     use sim_core::report::world::AgentRow;
     use sim_core::report::{PeerRow, TorrentSummary};
     vec![
@@ -245,6 +247,16 @@ pub fn table_columns() -> Vec<(&'static str, &'static str, Vec<ColumnSpec>)> {
         ("balances", "with [economy]", columns(&BalanceRow::shape())),
         ("journal", "with [economy]", columns(&JournalRow::shape())),
         ("agents", "with [[agents]]", columns(&AgentRow::shape())),
+        (
+            "loans",
+            "with [economy.lending]",
+            columns(&LoanRow::shape()),
+        ),
+        (
+            "bounties",
+            "with [economy.bounties]",
+            columns(&BountyRow::shape()),
+        ),
     ]
 }
 

@@ -107,6 +107,9 @@ pub fn run_files(
         if let Some(loans) = &econ.loans {
             out.add("loans", loans)?;
         }
+        if let Some(bounties) = &econ.bounties {
+            out.add("bounties", bounties)?;
+        }
     }
     if let Some(agents) = &report.agents {
         out.add("agents", agents)?;

@@ -9,7 +9,7 @@
 //! id order; commands are applied by the engine as events, after the handler that produced
 //! them, in the order they were returned.
 
-use crate::ids::{AgentId, ContentId, HostId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::ids::{AgentId, BountyId, ContentId, HostId, IdentityId, PeerId, SiteId, TorrentId};
 use crate::record::LeaveReason;
 use crate::time::SimTime;
 
@@ -56,6 +56,12 @@ pub enum Fact {
     ContentRestored { listing: TorrentId },
     /// An agent's own wake-up (delivered to that agent only).
     Wake { agent: AgentId },
+    /// A bounty of `reward` µT was posted for `content` (nobody has shared it yet).
+    BountyPosted {
+        bounty: BountyId,
+        content: ContentId,
+        reward: u64,
+    },
     /// The run ends now (the horizon or the early stop): the agents' last word. Their
     /// commands are applied at once, before the report.
     RunEnds,
@@ -97,6 +103,9 @@ pub enum Command {
         content: ContentId,
         site: SiteId,
         host: Option<HostId>,
+        /// The agent that pays the site's `listing_fee` (none: free); if it cannot pay, nothing
+        /// is listed. Where the content is listed already, `host` joins that listing instead.
+        payer: Option<AgentId>,
     },
     /// Ban `identity` from `site`: its peers there leave and it may not join again.
     Ban { site: SiteId, identity: IdentityId },
@@ -111,6 +120,14 @@ pub enum Command {
     Collect { agent: AgentId, host: HostId },
     /// `agent` pays `amount` µT for an identity (to the treasury).
     PayIdentity { agent: AgentId, amount: u64 },
+    /// Requester `agent` posts a bounty of `reward` µT for `content`, open until `deadline`.
+    /// Answered by [`Fact::BountyPosted`].
+    PostBounty {
+        agent: AgentId,
+        content: ContentId,
+        reward: u64,
+        deadline: SimTime,
+    },
     /// Lender `agent` offers `peer` (of `host`) a loan of up to `amount` µT at `interest`,
     /// to identities of at least `min_reputation`; the credit book applies its limits.
     Lend {
@@ -191,4 +208,6 @@ pub trait WorldView {
     fn listing_of(&self, content: ContentId, site: SiteId) -> Option<TorrentId>;
     /// The credit standing of `host`'s identity (with `[economy.lending]`).
     fn credit(&self, host: HostId) -> Option<CreditView>;
+    /// µT in the open bounty on `content` (reward and pledges so far), if there is one.
+    fn bounty_on(&self, content: ContentId) -> Option<u64>;
 }

@@ -74,3 +74,7 @@ dense_id!(
     /// A loan of the credit book (`economy::credit`). Never reused.
     LoanId
 );
+dense_id!(
+    /// A bounty of the bounty board (`economy::bounties`). Never reused.
+    BountyId
+);

@@ -106,6 +106,8 @@ pub struct TorrentRecord {
     pub seeds: u32,
     pub leechers: u32,
     pub arrivals: u32,
+    /// The agent whose command (and listing fee) created it, if any.
+    pub listed_by: Option<crate::ids::AgentId>,
 }
 
 /// Everything the engine tells the report about a finished run.

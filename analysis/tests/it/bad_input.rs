@@ -785,3 +785,65 @@ fn lending_values_out_of_range_name_the_field() {
         ],
     );
 }
+
+#[test]
+fn bounty_and_arbitrage_values_out_of_range_name_the_field() {
+    let on_demand = SMALL.replace(
+        "arrivals = { kind = \"flash_crowd\"",
+        "publish = \"on_demand\"\narrivals = { kind = \"flash_crowd\"",
+    );
+    let board = |tax: &str, agent: &str, base: &str| {
+        format!(
+            "{}\n[economy.bounties]\ntax = {tax}\n{agent}\n",
+            with_economy("", PRICED).replace(SMALL, base)
+        )
+    };
+    let requester = |torrent: &str, post: &str, deadline: &str| {
+        format!(
+            "[[agents]]\nkind = \"requester\"\ntorrents = [\"{torrent}\"]\nreward = 5.0\ncapital = 5.0\npost_at = \"{post}\"\ndeadline = \"{deadline}\""
+        )
+    };
+    rejects(
+        &board("1.0", "", &on_demand),
+        &["economy.bounties.tax", "[0, 1)", "1"],
+    );
+    rejects(
+        &board("-0.1", "", &on_demand),
+        &["economy.bounties.tax", "-0.1"],
+    );
+    rejects(
+        &board("0.1", &requester("file", "0s", "1h"), SMALL),
+        &["agents[0].torrents[0]", "published at release", "on_demand"],
+    );
+    rejects(
+        &board("0.1", &requester("file", "2h", "1h"), &on_demand),
+        &["agents[0].deadline", "after post_at"],
+    );
+    rejects(
+        &board("0.1", &requester("nosuch", "0s", "1h"), &on_demand),
+        &["agents[0].torrents[0]", "nosuch", "\"file\""],
+    );
+    let sites = "[[sites]]\nname = \"a\"\n[[sites]]\nname = \"b\"\nlisting_fee = 1.0\n";
+    let arbitrageur = |from: &str, to: &str| {
+        format!(
+            "{}\n{sites}\n[[agents]]\nkind = \"arbitrageur\"\nupload = \"1 Mbit/s\"\ndownload = \"1 Mbit/s\"\nfrom = \"{from}\"\nto = [\"{to}\"]\nselection = {{ kind = \"newest\", within = \"1h\" }}\n",
+            with_economy("", PRICED)
+        )
+    };
+    rejects(
+        &arbitrageur("nowhere", "b"),
+        &["agents[0].from", "nowhere", "\"a\", \"b\""],
+    );
+    rejects(
+        &arbitrageur("a", "elsewhere"),
+        &["agents[0].to[0]", "elsewhere"],
+    );
+    rejects(&arbitrageur("a", "a"), &["agents[0].to[0]", "source"]);
+    rejects(
+        &format!(
+            "{}\n[[sites]]\nname = \"a\"\nlisting_fee = -2.0\n",
+            with_economy("", PRICED)
+        ),
+        &["sites[0].listing_fee", "-2"],
+    );
+}

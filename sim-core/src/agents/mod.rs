@@ -5,7 +5,9 @@
 //! Invariant: agents are called in id order; an agent that draws takes its draws from its own
 //! substream ([`agent_rng`]), so adding an agent never shifts another's draws.
 
+mod arbitrageur;
 mod lender;
+mod requester;
 mod seedbox;
 mod selection;
 mod sybil;
@@ -57,6 +59,12 @@ impl Agents {
                         Box::new(uploader::Uploader::new(id, cfg, scenario))
                     }
                     AgentConfig::Lender { .. } => Box::new(lender::Lender::new(id, cfg)),
+                    AgentConfig::Requester { .. } => {
+                        Box::new(requester::Requester::new(id, cfg, scenario))
+                    }
+                    AgentConfig::Arbitrageur { .. } => {
+                        Box::new(arbitrageur::Arbitrageur::new(id, cfg, scenario))
+                    }
                     AgentConfig::Sybil { .. } => Box::new(sybil::Sybil::new(id, cfg, scenario)),
                 };
                 agents.push(agent);

@@ -1,6 +1,8 @@
 //! An uploader: holds copies of on-demand content (`publish = "on_demand"`) and publishes it
-//! once somebody wants it. The first leecher of a listing of one of its contents starts the
-//! clock; `preparation` later it brings a host online and publishes (a seed of the content,
+//! once somebody wants it. The first leecher of a listing of one of its contents, or a bounty
+//! posted on it, starts the clock (a publication under an open bounty is a claim on it; a
+//! bounty hunter, with `min_reward`, waits for a leecher or a posting while the open bounty
+//! holds at least that much); `preparation` later it brings a host online and publishes (a seed of the content,
 //! or with `fake` a fake copy as a new listing); with `seed_for` it goes offline that long
 //! after, keeping its copy. When a listing it published (for real) loses its content while it
 //! is offline, it comes back as a seed `preparation` later (restoring it), for `seed_for`
@@ -24,6 +26,8 @@ pub struct Uploader {
     appeal: f64,
     upload: u64,
     seed_for: Option<SimDuration>,
+    /// A bounty hunter's least reward, µT (see `AgentConfig::Uploader`).
+    min_reward: Option<u64>,
     host: Option<HostId>,
     /// Listings that got demand, in the order it came: published when their time comes.
     queued: VecDeque<(SimTime, TorrentId)>,
@@ -47,6 +51,7 @@ impl Uploader {
             fake_appeal,
             upload,
             seed_for,
+            min_reward,
             ..
         } = cfg
         else {
@@ -64,6 +69,7 @@ impl Uploader {
             appeal: *fake_appeal,
             upload: upload.0,
             seed_for: seed_for.map(|d| d.0),
+            min_reward: min_reward.map(crate::economy::tokens::from_tokens),
             host: None,
             queued: VecDeque::new(),
             seen: BTreeSet::new(),
@@ -109,6 +115,33 @@ impl Uploader {
     }
 }
 
+impl Uploader {
+    /// Somebody wants `listing` (a leecher arrived, or a bounty was posted on its content):
+    /// if it is unpublished content it holds, publish it `preparation` from now.
+    fn want(
+        &mut self,
+        listing: crate::ids::TorrentId,
+        view: &dyn WorldView,
+        out: &mut Vec<Command>,
+    ) {
+        let Some(l) = view.listings().into_iter().find(|l| l.listing == listing) else {
+            return;
+        };
+        if l.published || l.fake || !self.contents.contains(&l.content) {
+            return;
+        }
+        if !self.seen.insert(listing) {
+            return;
+        }
+        let due = view.now() + self.preparation;
+        self.queued.push_back((due, listing));
+        out.push(Command::WakeAt {
+            agent: self.id,
+            at: due,
+        });
+    }
+}
+
 impl Agent for Uploader {
     fn start(&mut self, _view: &dyn WorldView, _out: &mut Vec<Command>) {}
 
@@ -119,21 +152,32 @@ impl Agent for Uploader {
                 seed: false,
                 ..
             } => {
-                let Some(l) = view.listings().into_iter().find(|l| l.listing == listing) else {
-                    return;
-                };
-                if l.published || l.fake || !self.contents.contains(&l.content) {
-                    return;
+                // A bounty hunter moves only for a bounty large enough (pledges make it grow).
+                if let Some(least) = self.min_reward {
+                    let content = view
+                        .listings()
+                        .into_iter()
+                        .find(|l| l.listing == listing)
+                        .map(|l| l.content);
+                    if content
+                        .and_then(|c| view.bounty_on(c))
+                        .is_none_or(|b| b < least)
+                    {
+                        return;
+                    }
                 }
-                if !self.seen.insert(listing) {
-                    return;
+                self.want(listing, view, out)
+            }
+            Fact::BountyPosted {
+                content, reward, ..
+            } if self.contents.contains(&content)
+                && self.min_reward.is_none_or(|m| reward >= m) =>
+            {
+                for l in view.listings() {
+                    if l.content == content {
+                        self.want(l.listing, view, out);
+                    }
                 }
-                let due = view.now() + self.preparation;
-                self.queued.push_back((due, listing));
-                out.push(Command::WakeAt {
-                    agent: self.id,
-                    at: due,
-                });
             }
             Fact::Wake { .. } => {
                 let now = view.now();

@@ -107,6 +107,10 @@ pub enum AgentConfig as "an agent" {
         /// How long it seeds once published (absent: to the horizon).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         seed_for: Option<Duration>,
+        /// A bounty hunter: it publishes only content with a bounty of at least this many
+        /// tokens posted on it (demand alone does not move it); absent: demand or any bounty.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        min_reward: Option<f64>,
     },
     /// Lends its capital to leechers that join a listing with too few tokens (those whose
     /// strategy has a `borrow` policy): up to `max_loan` tokens at `interest`, to identities
@@ -121,6 +125,50 @@ pub enum AgentConfig as "an agent" {
         max_loan: f64,
         #[serde(default)]
         min_reputation: f64,
+    },
+    /// An arbitrageur: one host that mirrors content from the site `from` to the sites `to`.
+    /// Every `reselect` its `selection` ranks the listings on `from` whose content it has not
+    /// mirrored yet; it downloads the best (at most `max_torrents` at once) there and, once
+    /// complete, lists the content on each target site that lacks it (paying the site's
+    /// `listing_fee`) and seeds it there, or joins as a seed where a competitor listed it
+    /// first. It collects its host's earnings at every wake-up.
+    Arbitrageur {
+        #[serde(default = "one")]
+        count: u32,
+        upload: BytesPerSec,
+        download: BytesPerSec,
+        /// Tokens it starts with (to pay listing fees).
+        #[serde(default)]
+        capital: f64,
+        /// The economy strategy its host sells with (default: the first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<String>,
+        from: String,
+        to: Vec<String>,
+        selection: SelectionConfig,
+        #[serde(default = "default_reselect")]
+        reselect: Duration,
+        /// How long it seeds a mirror (absent: to the horizon).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        seed_for: Option<Duration>,
+    },
+    /// A requester: at `post_at` it posts a bounty of `reward` tokens (from its account, held
+    /// in escrow) on each content of `torrents`, content nobody has shared yet (torrents with
+    /// `publish = "on_demand"`), open until `deadline`. The first claim verified genuine is
+    /// paid the reward (less the board's tax); when the deadline passes unfilled, every
+    /// funder gets its share back.
+    Requester {
+        #[serde(default = "one")]
+        count: u32,
+        /// The contents wanted (torrent names), one bounty each.
+        torrents: Vec<String>,
+        /// Tokens per bounty.
+        reward: f64,
+        /// Tokens it starts with (at least the reward times the number of torrents).
+        capital: f64,
+        #[serde(default)]
+        post_at: Duration,
+        deadline: Duration,
     },
     /// A whitewasher: for each of `identities` identities it buys one (`identity_cost`
     /// tokens from its account), brings up a host under it, joins the newest listing it has
@@ -172,6 +220,8 @@ impl AgentConfig {
             AgentConfig::Seedbox { .. } => "seedbox",
             AgentConfig::Uploader { .. } => "uploader",
             AgentConfig::Lender { .. } => "lender",
+            AgentConfig::Arbitrageur { .. } => "arbitrageur",
+            AgentConfig::Requester { .. } => "requester",
             AgentConfig::Sybil { .. } => "sybil",
         }
     }
@@ -181,6 +231,8 @@ impl AgentConfig {
         match self {
             AgentConfig::Seedbox { capital, .. }
             | AgentConfig::Lender { capital, .. }
+            | AgentConfig::Arbitrageur { capital, .. }
+            | AgentConfig::Requester { capital, .. }
             | AgentConfig::Sybil { capital, .. } => *capital,
             AgentConfig::Uploader { .. } => 0.0,
         }
@@ -192,6 +244,8 @@ impl AgentConfig {
             AgentConfig::Seedbox { count, .. }
             | AgentConfig::Uploader { count, .. }
             | AgentConfig::Lender { count, .. }
+            | AgentConfig::Arbitrageur { count, .. }
+            | AgentConfig::Requester { count, .. }
             | AgentConfig::Sybil { count, .. } => *count,
         }
     }

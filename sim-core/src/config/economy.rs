@@ -48,6 +48,9 @@ pub struct EconomyConfig {
     /// Loans: repayment, defaults, credit limits, reputation (absent: no credit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lending: Option<super::LendingConfig>,
+    /// The bounty board: tax, verification, pledges (absent: no bounties).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounties: Option<super::BountyConfig>,
 }
 
 fn one() -> f64 {

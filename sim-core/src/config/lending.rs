@@ -1,6 +1,7 @@
-//! Credit in a scenario: `[economy.lending]` (the loan book's rules: repayment share and
-//! order, defaults, credit limits, reputation), and the `lend` and `borrow` policies of an
-//! economy strategy. Token amounts are decimal tokens; rates are fractions (0.1 = 10%).
+//! Credit and bounties in a scenario: `[economy.lending]` (the loan book's rules: repayment
+//! share and order, defaults, credit limits, reputation), the `lend` and `borrow` policies of
+//! an economy strategy, and `[economy.bounties]` (the bounty board's tax, verification and
+//! pledges). Token amounts are decimal tokens; rates are fractions (0.1 = 10%).
 
 use super::names::names_enum;
 use super::tagged::tagged_enum;
@@ -160,4 +161,45 @@ pub struct BorrowPolicy {
     /// a whitewasher keeps it).
     #[serde(default = "yes")]
     pub repay_from_balance: bool,
+}
+
+/// `[economy.bounties]`: the bounty board's rules (absent: no bounties).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BountyConfig {
+    /// Share of a reward paid that the board keeps as tax, in [0, 1) (Gazelle: 0.1).
+    #[serde(default = "default_tax")]
+    pub tax: f64,
+    /// Where the tax goes.
+    #[serde(default = "treasury")]
+    pub tax_to: super::FeeSink,
+    /// From the first completed download of a claimed copy until a genuine claim is paid
+    /// (the requesters check it); a fake is found out at that first completion.
+    #[serde(default = "default_verification")]
+    pub verification: Duration,
+    /// Tokens each leecher that arrives for the content while a bounty on it is open adds to
+    /// it from its balance (crowd funding, like a private tracker's request votes); 0: none.
+    #[serde(default)]
+    pub pledge_per_arrival: f64,
+}
+
+fn default_tax() -> f64 {
+    0.1
+}
+fn treasury() -> super::FeeSink {
+    super::FeeSink::Treasury
+}
+fn default_verification() -> Duration {
+    Duration::from_secs(3600)
+}
+
+impl Default for BountyConfig {
+    fn default() -> Self {
+        BountyConfig {
+            tax: default_tax(),
+            tax_to: treasury(),
+            verification: default_verification(),
+            pledge_per_arrival: 0.0,
+        }
+    }
 }

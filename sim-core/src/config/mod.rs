@@ -28,7 +28,8 @@ pub use economy::{
     ScarcityMeasure, StrategyConfig, TokenDist,
 };
 pub use lending::{
-    BorrowPolicy, CreditLimit, LendPolicy, LendingConfig, RepayOrder, ReputationConfig,
+    BorrowPolicy, BountyConfig, CreditLimit, LendPolicy, LendingConfig, RepayOrder,
+    ReputationConfig,
 };
 pub use population::{BandwidthClass, IpPlan, PopulationConfig};
 pub use site::{IMPLICIT_SITE, IdentityRules, Publish, RatioStep, SiteConfig, SiteRules};

@@ -29,6 +29,14 @@ pub struct SiteConfig {
     /// What identities cost and how many one IP may hold here.
     #[serde(default)]
     pub identity: IdentityRules,
+    /// Tokens an agent pays (to the treasury) to list content here during a run (an
+    /// arbitrageur's mirror); 0 = free.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub listing_fee: f64,
+}
+
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 fn one() -> f64 {
@@ -44,6 +52,7 @@ impl SiteConfig {
             tracker: None,
             rules: None,
             identity: IdentityRules::default(),
+            listing_fee: 0.0,
         }
     }
 }

@@ -110,7 +110,23 @@ impl Scenario {
             ));
         }
         self.validate_strategies(e)?;
-        self.validate_lending(e)
+        self.validate_lending(e)?;
+        if let Some(b) = &e.bounties {
+            if !(b.tax.is_finite() && (0.0..1.0).contains(&b.tax)) {
+                return Err(err(
+                    "economy.bounties.tax",
+                    format!(
+                        "must be within [0, 1) (the share of a reward kept), got {}",
+                        b.tax
+                    ),
+                ));
+            }
+            token_amount(
+                "economy.bounties.pledge_per_arrival".into(),
+                b.pledge_per_arrival,
+            )?;
+        }
+        Ok(())
     }
 
     /// `[economy.lending]`, and that what needs it (a `lend` or `borrow` policy, seeding

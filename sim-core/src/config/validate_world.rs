@@ -47,6 +47,7 @@ impl Scenario {
                 super::validate::validate_tracker(&f("tracker"), t)?;
             }
             token_amount(f("identity.fresh_cost"), s.identity.fresh_cost)?;
+            token_amount(f("listing_fee"), s.listing_fee)?;
             if let Some(SiteRules::Ratio {
                 min_ratio,
                 grace,
@@ -234,8 +235,18 @@ impl Scenario {
                 fake_appeal,
                 upload,
                 seed_for,
+                min_reward,
                 ..
             } => {
+                if let Some(m) = min_reward {
+                    token_amount(f("min_reward"), *m)?;
+                    if self.economy.as_ref().is_none_or(|e| e.bounties.is_none()) {
+                        return Err(err(
+                            f("min_reward"),
+                            "a bounty hunter needs bounties: add [economy.bounties] (and [economy])",
+                        ));
+                    }
+                }
                 if torrents.is_empty() {
                     return Err(err(
                         f("torrents"),
@@ -286,6 +297,135 @@ impl Scenario {
                 interest_rate(f("interest"), *interest)?;
                 token_amount(f("max_loan"), *max_loan)?;
                 finite(f("min_reputation"), *min_reputation)?;
+            }
+            AgentConfig::Arbitrageur {
+                upload,
+                download,
+                capital,
+                strategy,
+                from,
+                to,
+                selection,
+                reselect,
+                seed_for,
+                ..
+            } => {
+                if self.economy.is_none() {
+                    return Err(err(
+                        f("kind"),
+                        "an arbitrageur earns from the target sites' audiences: add [economy]",
+                    ));
+                }
+                if upload.0 == 0 {
+                    return Err(err(f("upload"), "must be larger than 0 B/s"));
+                }
+                if download.0 == 0 {
+                    return Err(err(f("download"), "must be larger than 0 B/s"));
+                }
+                token_amount(f("capital"), *capital)?;
+                self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
+                if !sites.iter().any(|s| &s.name == from) {
+                    return Err(err(
+                        f("from"),
+                        format!("no site is named \"{from}\"; sites: {known_sites}"),
+                    ));
+                }
+                if to.is_empty() {
+                    return Err(err(f("to"), "name at least one target site"));
+                }
+                for (k, name) in to.iter().enumerate() {
+                    if !sites.iter().any(|s| &s.name == name) {
+                        return Err(err(
+                            f(&format!("to[{k}]")),
+                            format!("no site is named \"{name}\"; sites: {known_sites}"),
+                        ));
+                    }
+                    if name == from {
+                        return Err(err(
+                            f(&format!("to[{k}]")),
+                            format!(
+                                "\"{name}\" is its source site (`from`); a target must be another site"
+                            ),
+                        ));
+                    }
+                }
+                if selection.max_torrents() == 0 {
+                    return Err(err(f("selection.max_torrents"), "must be at least 1"));
+                }
+                match selection {
+                    SelectionConfig::Newest { within, .. } => {
+                        positive(f("selection.within"), *within)?
+                    }
+                    SelectionConfig::Popular { window, .. } => {
+                        positive(f("selection.window"), *window)?
+                    }
+                }
+                positive(f("reselect"), *reselect)?;
+                if let Some(d) = seed_for {
+                    positive(f("seed_for"), *d)?;
+                }
+            }
+            AgentConfig::Requester {
+                torrents,
+                reward,
+                capital,
+                post_at,
+                deadline,
+                ..
+            } => {
+                if self.economy.as_ref().is_none_or(|e| e.bounties.is_none()) {
+                    return Err(err(
+                        f("kind"),
+                        "a requester posts bounties: add [economy.bounties] (and [economy])",
+                    ));
+                }
+                if torrents.is_empty() {
+                    return Err(err(f("torrents"), "name at least one torrent it wants"));
+                }
+                for (k, torrent) in torrents.iter().enumerate() {
+                    let Some(t) = self.torrents.iter().find(|t| &t.name == torrent) else {
+                        let names: Vec<String> = self
+                            .torrents
+                            .iter()
+                            .map(|t| format!("\"{}\"", t.name))
+                            .collect();
+                        return Err(err(
+                            f(&format!("torrents[{k}]")),
+                            format!(
+                                "no torrent is named \"{torrent}\"; torrents: {}",
+                                names.join(", ")
+                            ),
+                        ));
+                    };
+                    if t.publish != super::Publish::OnDemand {
+                        return Err(err(
+                            f(&format!("torrents[{k}]")),
+                            format!(
+                                "\"{torrent}\" is published at release; a bounty is for content nobody has shared yet (publish = \"on_demand\")"
+                            ),
+                        ));
+                    }
+                }
+                token_amount(f("reward"), *reward)?;
+                if *reward <= 0.0 {
+                    return Err(err(f("reward"), "must be more than 0 tokens"));
+                }
+                token_amount(f("capital"), *capital)?;
+                let needed = reward * torrents.len() as f64;
+                if *capital < needed {
+                    return Err(err(
+                        f("capital"),
+                        format!(
+                            "must be at least the reward times the torrents ({needed}), got {capital}"
+                        ),
+                    ));
+                }
+                if deadline <= post_at {
+                    return Err(err(
+                        f("deadline"),
+                        format!("must be after post_at ({post_at}), got {deadline}"),
+                    ));
+                }
             }
             AgentConfig::Sybil {
                 identities,

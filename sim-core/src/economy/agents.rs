@@ -21,6 +21,10 @@ pub struct AgentMoney {
     pub collected: u64,
     /// Paid for identities (a sybil's).
     pub identities_paid: u64,
+    /// Paid in listing fees (an arbitrageur's).
+    pub listing_fees: u64,
+    /// Bounty rewards it won (an uploader's).
+    pub bounties_won: u64,
 }
 
 impl Economy {
@@ -126,6 +130,29 @@ impl Economy {
                 .expect("capped by the balance");
         }
         self.agents[agent.index()].identities_paid += paid;
+        paid
+    }
+
+    /// `agent` pays a site's listing fee of `fee` tokens (to the treasury); false (nothing
+    /// moves) if its balance cannot cover it.
+    pub fn pay_listing_fee(&mut self, now: SimTime, agent: AgentId, fee: f64) -> bool {
+        let amount = from_tokens(fee);
+        if amount == 0 {
+            return true;
+        }
+        let paid = self
+            .ledger
+            .transfer(
+                now,
+                Account::Agent(agent),
+                Account::Treasury,
+                amount,
+                Reason::ListingFee,
+            )
+            .is_ok();
+        if paid {
+            self.agents[agent.index()].listing_fees += amount;
+        }
         paid
     }
 

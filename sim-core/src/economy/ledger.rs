@@ -5,7 +5,7 @@
 //! burned ([`Ledger::check`]); no account ever goes negative (an overdraft is refused, not
 //! clamped).
 
-use crate::ids::{AgentId, ChannelId, HostId, LoanId};
+use crate::ids::{AgentId, BountyId, ChannelId, HostId, LoanId};
 use crate::time::SimTime;
 use std::fmt;
 
@@ -22,6 +22,27 @@ pub enum Account {
     Treasury,
     /// A strategic agent's own account (its capital, collected earnings, rent paid from it).
     Agent(AgentId),
+    /// The escrow of one bounty (its reward and pledges until paid or refunded).
+    Bounty(BountyId),
+}
+
+impl From<LoanId> for Subject {
+    fn from(l: LoanId) -> Subject {
+        Subject::Loan(l)
+    }
+}
+
+impl From<BountyId> for Subject {
+    fn from(b: BountyId) -> Subject {
+        Subject::Bounty(b)
+    }
+}
+
+/// What a tagged movement belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Subject {
+    Loan(LoanId),
+    Bounty(BountyId),
 }
 
 impl fmt::Display for Account {
@@ -31,6 +52,7 @@ impl fmt::Display for Account {
             Account::Escrow(c) => write!(f, "escrow:{}", c.0),
             Account::Treasury => write!(f, "treasury"),
             Account::Agent(a) => write!(f, "agent:{}", a.0),
+            Account::Bounty(b) => write!(f, "bounty:{}", b.0),
         }
     }
 }
@@ -66,6 +88,18 @@ pub enum Reason {
     Repayment,
     /// The price of an identity a sybil buys (to the treasury).
     Identity,
+    /// A site's fee for listing content during a run (to the treasury).
+    ListingFee,
+    /// A bounty's reward, posted into its escrow by the requester.
+    BountyPost,
+    /// A leecher's pledge added to an open bounty.
+    BountyPledge,
+    /// A verified claim's reward paid to the uploader.
+    BountyReward,
+    /// The bounty board's tax on a reward paid.
+    BountyTax,
+    /// An expired bounty's refund to one of its funders.
+    BountyRefund,
 }
 
 impl Reason {
@@ -85,6 +119,12 @@ impl Reason {
             Reason::Loan => "loan",
             Reason::Repayment => "repayment",
             Reason::Identity => "identity",
+            Reason::ListingFee => "listing_fee",
+            Reason::BountyPost => "bounty_post",
+            Reason::BountyPledge => "bounty_pledge",
+            Reason::BountyReward => "bounty_reward",
+            Reason::BountyTax => "bounty_tax",
+            Reason::BountyRefund => "bounty_refund",
         }
     }
 }
@@ -116,6 +156,7 @@ pub struct Ledger {
     escrow: Vec<u64>,
     treasury: u64,
     agents: Vec<u64>,
+    bounties: Vec<u64>,
     minted: u128,
     burned: u128,
     /// Running sum of all accounts, updated by every movement (the O(1) check).
@@ -123,8 +164,8 @@ pub struct Ledger {
     /// µT not minted because of the supply cap.
     refused: u128,
     journal: Vec<Entry>,
-    /// The loan each loan movement belongs to: (journal position, loan), in journal order.
-    tags: Vec<(u32, LoanId)>,
+    /// What each tagged movement belongs to: (journal position, subject), in journal order.
+    tags: Vec<(u32, Subject)>,
 }
 
 impl Ledger {
@@ -142,6 +183,12 @@ impl Ledger {
         }
     }
 
+    /// A new, empty bounty escrow; its id is the next bounty id.
+    pub fn open_bounty(&mut self) -> BountyId {
+        self.bounties.push(0);
+        BountyId((self.bounties.len() - 1) as u32)
+    }
+
     /// A new, empty escrow account; its id is the next channel id.
     pub fn open_escrow(&mut self) -> ChannelId {
         self.escrow.push(0);
@@ -154,6 +201,7 @@ impl Ledger {
             Account::Escrow(c) => self.escrow.get(c.index()).copied().unwrap_or(0),
             Account::Treasury => self.treasury,
             Account::Agent(a) => self.agents.get(a.index()).copied().unwrap_or(0),
+            Account::Bounty(b) => self.bounties.get(b.index()).copied().unwrap_or(0),
         }
     }
 
@@ -163,7 +211,7 @@ impl Ledger {
         let balance = match account {
             Account::Host(h) => self.hosts.get(h.index()),
             Account::Escrow(c) => self.escrow.get(c.index()),
-            Account::Treasury | Account::Agent(_) => None,
+            Account::Treasury | Account::Agent(_) | Account::Bounty(_) => None,
         };
         if let Some(b) = balance {
             crate::prefetch::prefetch(b);
@@ -176,6 +224,7 @@ impl Ledger {
             Account::Escrow(c) => &mut self.escrow[c.index()],
             Account::Treasury => &mut self.treasury,
             Account::Agent(a) => &mut self.agents[a.index()],
+            Account::Bounty(b) => &mut self.bounties[b.index()],
         }
     }
 
@@ -231,8 +280,8 @@ impl Ledger {
         Ok(())
     }
 
-    /// [`Ledger::transfer`] of a movement that belongs to `loan` (its principal or a
-    /// repayment): the journal entry is tagged with the loan.
+    /// [`Ledger::transfer`] of a movement that belongs to `subject` (a loan's principal or
+    /// repayment, a bounty's reward, pledge, payment or refund): the journal entry is tagged.
     pub fn transfer_tagged(
         &mut self,
         now: SimTime,
@@ -240,17 +289,35 @@ impl Ledger {
         to: Account,
         amount: u64,
         reason: Reason,
-        loan: LoanId,
+        subject: impl Into<Subject>,
     ) -> Result<(), Overdraft> {
         self.transfer(now, from, to, amount, reason)?;
         if amount > 0 {
-            self.tags.push(((self.journal.len() - 1) as u32, loan));
+            self.tags
+                .push(((self.journal.len() - 1) as u32, subject.into()));
         }
         Ok(())
     }
 
-    /// The loan tags of the journal: (entry position, loan), in journal order.
-    pub fn tags(&self) -> &[(u32, LoanId)] {
+    /// [`Ledger::burn`] of a movement that belongs to `subject`.
+    pub fn burn_tagged(
+        &mut self,
+        now: SimTime,
+        from: Account,
+        amount: u64,
+        reason: Reason,
+        subject: impl Into<Subject>,
+    ) -> Result<(), Overdraft> {
+        self.burn(now, from, amount, reason)?;
+        if amount > 0 {
+            self.tags
+                .push(((self.journal.len() - 1) as u32, subject.into()));
+        }
+        Ok(())
+    }
+
+    /// The tags of the journal: (entry position, subject), in journal order.
+    pub fn tags(&self) -> &[(u32, Subject)] {
         &self.tags
     }
 
@@ -323,7 +390,8 @@ impl Ledger {
         let held: u128 = self.hosts.iter().map(|&b| b as u128).sum::<u128>()
             + self.escrow_total()
             + self.treasury as u128
-            + self.agents.iter().map(|&b| b as u128).sum::<u128>();
+            + self.agents.iter().map(|&b| b as u128).sum::<u128>()
+            + self.bounties.iter().map(|&b| b as u128).sum::<u128>();
         if self.burned > self.minted || held != self.minted - self.burned || held != self.held {
             return Err(format!(
                 "token conservation broken: accounts hold {held} µT, minted {} − burned {}",

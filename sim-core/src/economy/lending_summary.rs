@@ -102,9 +102,11 @@ crate::documented! {
         pub loan: u32,
         /// Who lent: `host:N` (a seeder's lend policy) or `agent:N` (a lender agent).
         pub lender: String,
-        /// The borrowing identity, its host and the peer whose join asked for the loan.
+        /// The borrowing identity.
         pub identity: u32,
+        /// Its host.
         pub host: u32,
+        /// The peer whose join asked for the loan.
         pub peer: u32,
         /// Whether the borrower is a sybil agent's host.
         pub sybil: bool,

@@ -18,6 +18,8 @@
 mod agents;
 pub mod auction;
 pub mod bidding;
+pub mod bounties;
+pub mod bounty_summary;
 pub mod channel;
 pub mod credit;
 pub mod credit_limit;
@@ -149,6 +151,8 @@ pub struct Economy {
     stats: TradeStats,
     /// The loan book, with `[economy.lending]`.
     credit: Option<credit::CreditBook>,
+    /// The bounty board, with `[economy.bounties]`.
+    bounties: Option<bounties::BountyBoard>,
     /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
     auction_rng: SimRng,
     seed: u64,
@@ -168,6 +172,7 @@ impl Economy {
             agents: Vec::new(),
             stats: TradeStats::default(),
             credit: config.lending.as_ref().map(credit::CreditBook::new),
+            bounties: config.bounties.map(|_| bounties::BountyBoard::default()),
             auction_rng: stream(seed, Stream::Auction),
             seed,
         }
@@ -308,6 +313,9 @@ impl Economy {
         self.ledger.check()?;
         if let Some(book) = &self.credit {
             book.check()?;
+        }
+        if let Some(board) = &self.bounties {
+            board.check(|id| self.ledger.balance(Account::Bounty(id)))?;
         }
         for (i, ch) in self.channels.iter().enumerate() {
             let escrow = self.ledger.balance(Account::Escrow(ChannelId(i as u32)));

@@ -6,7 +6,7 @@
 
 use super::Economy;
 use super::channel::ChannelState;
-use super::ledger::Account;
+use super::ledger::{Account, Subject};
 use super::tokens::{MIB, to_tokens, to_tokens_wide};
 use crate::config::Scenario;
 use crate::ids::{ChannelId, HostId};
@@ -91,6 +91,14 @@ crate::documented! {
         /// Loans, repayments, defaults and sybils (with `[economy.lending]`).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub lending: Option<super::lending_summary::LendingSummary>,
+        /// Bounties posted, filled, expired; rewards, tax, refunds; claims and fakes (with
+        /// `[economy.bounties]`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub bounties: Option<super::bounty_summary::BountySummary>,
+        /// Mirrors, mirror delays, downloads on mirrors, arbitrageurs' fees and revenue (with
+        /// arbitrageurs).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub arbitrage: Option<super::bounty_summary::ArbitrageSummary>,
     }
 }
 
@@ -136,6 +144,10 @@ crate::documented! {
         /// empty for other movements).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub loan: Option<Option<u32>>,
+        /// The bounty a post, pledge, reward, tax or refund belongs to (runs with
+        /// `[economy.bounties]` only; empty for other movements).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub bounty: Option<Option<u32>>,
     }
 }
 
@@ -146,6 +158,8 @@ pub struct EconomyTables {
     pub journal: Vec<JournalRow>,
     /// One row per loan, and the identity summary (with `[economy.lending]`).
     pub loans: Option<Vec<super::lending_summary::LoanRow>>,
+    /// One row per bounty (with `[economy.bounties]`).
+    pub bounties: Option<Vec<super::bounty_summary::BountyRow>>,
     pub identity: Option<super::lending_summary::IdentitySummary>,
 }
 
@@ -312,22 +326,32 @@ pub fn build(
         download_rate_payers_bytes_per_s: Stats::of(payers),
         download_rate_non_payers_bytes_per_s: Stats::of(non_payers),
         lending: None,
+        bounties: None,
+        arbitrage: super::bounty_summary::arbitrage(scenario, econ, record),
     };
     let account = |a: Option<Account>, none: &str| a.map_or(none.to_string(), |a| a.to_string());
     let tags = econ.ledger.tags();
     let mut next_tag = 0;
-    let lending = econ.credit.is_some();
+    let (lending, bounties) = (econ.credit.is_some(), econ.bounties.is_some());
     let journal = econ
         .ledger
         .journal()
         .iter()
         .enumerate()
         .map(|(i, e)| {
-            let loan = match tags.get(next_tag) {
-                Some(&(at, loan)) if at as usize == i => {
+            let subject = match tags.get(next_tag) {
+                Some(&(at, subject)) if at as usize == i => {
                     next_tag += 1;
-                    Some(loan.0)
+                    Some(subject)
                 }
+                _ => None,
+            };
+            let loan = match subject {
+                Some(Subject::Loan(l)) => Some(l.0),
+                _ => None,
+            };
+            let bounty = match subject {
+                Some(Subject::Bounty(b)) => Some(b.0),
                 _ => None,
             };
             JournalRow {
@@ -337,6 +361,7 @@ pub fn build(
                 amount_tokens: to_tokens(e.amount),
                 reason: e.reason.name(),
                 loan: lending.then_some(loan),
+                bounty: bounties.then_some(bounty),
             }
         })
         .collect();
@@ -349,12 +374,18 @@ pub fn build(
         }
         None => (None, None),
     };
+    let bounty_rows = econ.bounties.as_ref().map(|board| {
+        let (b, rows) = super::bounty_summary::bounties(scenario, board, record);
+        summary.bounties = Some(b);
+        rows
+    });
     (
         summary,
         EconomyTables {
             balances,
             journal,
             loans,
+            bounties: bounty_rows,
             identity,
         },
     )

@@ -164,10 +164,20 @@ pub fn agents(
                         .filter(|l| l.lender == crate::economy::ledger::Account::Agent(id))
                         .fold((0, 0), |(a, b), l| (a + l.principal, b + l.repaid))
                 });
+                // A requester's cost is the reward of its bounties that were paid.
+                let rewards = e.bounty_board().map_or(0, |board| {
+                    board
+                        .bounties()
+                        .iter()
+                        .filter(|b| b.requester == id)
+                        .filter(|b| b.state == crate::economy::bounties::BountyState::Filled)
+                        .map(|b| b.funders[0].1)
+                        .sum::<u64>()
+                });
                 (
                     m.capital,
-                    m.rent_paid + m.rent_owed + m.identities_paid + lent,
-                    m.collected + recovered,
+                    m.rent_paid + m.rent_owed + m.identities_paid + m.listing_fees + lent + rewards,
+                    m.collected + recovered + m.bounties_won,
                     balance,
                 )
             }

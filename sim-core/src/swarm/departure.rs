@@ -155,6 +155,7 @@ impl Sim {
             }
         }
         self.econ_completed(now, peer);
+        self.bounty_completion(now, t);
         let content = self.torrents[t.index()].content;
         let host = self.peers[peer.index()].host;
         if self.world.is_some() {

@@ -2,7 +2,7 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{AgentId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::ids::{AgentId, BountyId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -49,4 +49,8 @@ pub enum Event {
     CreditCheck { identity: IdentityId },
     /// Lending: a seeder seeding until it owes nothing checks its debt.
     RepayCheck { peer: PeerId },
+    /// Bounties: a verified claim's reward is due.
+    BountyPay { bounty: BountyId, claim: u32 },
+    /// Bounties: a bounty's deadline.
+    BountyDeadline { bounty: BountyId },
 }

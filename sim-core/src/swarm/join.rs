@@ -311,6 +311,7 @@ impl Sim {
             h.online_pos = Some(self.online_hosts.len() - 1);
         }
         self.econ_add_peer(now, id);
+        self.bounty_pledge(now, id);
         let tor = &mut self.torrents[t.index()];
         tor.members.push(id);
         if publisher {

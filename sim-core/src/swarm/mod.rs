@@ -9,6 +9,7 @@
 //! peers holding each piece; the flow network's rates equal the slow reference; time never
 //! goes back.
 
+mod bounty_bridge;
 mod choking;
 mod connections;
 mod credit_bridge;
@@ -287,6 +288,8 @@ impl Sim {
             Event::RatioCheck { peer } => self.on_ratio_check(now, peer),
             Event::CreditCheck { identity } => self.on_credit_check(now, identity),
             Event::RepayCheck { peer } => self.on_repay_check(now, peer),
+            Event::BountyPay { bounty, claim } => self.on_bounty_pay(now, bounty, claim),
+            Event::BountyDeadline { bounty } => self.on_bounty_deadline(now, bounty),
         }
     }
 

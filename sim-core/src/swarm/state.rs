@@ -268,6 +268,8 @@ pub struct TorrentState {
     /// A fake listing of the same content that takes a share of this one's arrivals while
     /// this one is unpublished, and that share.
     pub fake_alternative: Option<(TorrentId, f64)>,
+    /// The agent whose `List` command (and listing fee) created it, if any.
+    pub listed_by: Option<crate::ids::AgentId>,
     /// Periods without a full copy online after release: (lost at, restored at).
     pub episodes: Vec<(SimTime, Option<SimTime>)>,
     /// Arrival times, kept only when agents may ask (popularity).
@@ -327,6 +329,7 @@ impl TorrentState {
             ever_available: false,
             first_available_at: None,
             fake_alternative: None,
+            listed_by: None,
             episodes: Vec::new(),
             arrival_times: Vec::new(),
             num_pieces: n,
@@ -359,6 +362,7 @@ impl TorrentState {
             seeds: self.seeds,
             leechers: self.leechers,
             arrivals: self.arrivals,
+            listed_by: self.listed_by,
         }
     }
 }

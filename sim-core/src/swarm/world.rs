@@ -193,7 +193,8 @@ impl Sim {
                 content,
                 site,
                 host,
-            } => self.list(now, content, site, host),
+                payer,
+            } => self.list(now, content, site, host, payer),
             Command::Ban { site, identity } => self.ban(now, site, identity),
             Command::FreshIdentity { host } => {
                 let (old, ip) = (
@@ -220,6 +221,12 @@ impl Sim {
                     econ.collect(now, agent, host);
                 }
             }
+            Command::PostBounty {
+                agent,
+                content,
+                reward,
+                deadline,
+            } => self.post_bounty(now, agent, content, reward, deadline),
             Command::PayIdentity { agent, amount } => {
                 if let Some(econ) = self.econ.as_mut() {
                     econ.pay_identity(now, agent, amount);
@@ -299,6 +306,7 @@ impl Sim {
             self.join(now, host, listing);
             if self.peer_of(host, listing).is_some() {
                 self.torrents[listing.index()].published = true;
+                self.bounty_claim(now, host, listing, false);
             }
             return;
         }
@@ -323,6 +331,7 @@ impl Sim {
         self.torrents[listing.index()].fake_alternative = Some((id, appeal));
         let client = self.scenario.client.clone();
         self.add_peer(now, host, id, true, &client);
+        self.bounty_claim(now, host, id, true);
         self.tell(
             now,
             Fact::ContentListed {
@@ -362,8 +371,25 @@ impl Sim {
 
     /// Lists `content` on `site` during the run: a new listing whose arrivals (the content's
     /// process scaled by the site's audience) count from now.
-    fn list(&mut self, now: SimTime, content: ContentId, site: SiteId, host: Option<HostId>) {
-        if self.listing(content, site).is_some() {
+    fn list(
+        &mut self,
+        now: SimTime,
+        content: ContentId,
+        site: SiteId,
+        host: Option<HostId>,
+        payer: Option<AgentId>,
+    ) {
+        if let Some(existing) = self.listing(content, site) {
+            // Listed already (a competitor was first): the host joins it as a seed.
+            if let Some(host) = host {
+                self.join(now, host, existing);
+            }
+            return;
+        }
+        let fee = self.scenario.sites()[site.index()].listing_fee;
+        if let (Some(agent), Some(econ)) = (payer, self.econ.as_mut())
+            && !econ.pay_listing_fee(now, agent, fee)
+        {
             return;
         }
         let cfg = &self.scenario.torrents[content.index()];
@@ -390,6 +416,7 @@ impl Sim {
             &mut rng,
         );
         self.add_listing(listing, Some(process), Some(rng));
+        self.torrents[id.index()].listed_by = payer;
         self.listings[content.index()][site.index()] = Some(id);
         self.unfinished_torrents += 1;
         if let Some(host) = host {
@@ -677,5 +704,11 @@ impl WorldView for Sim {
 
     fn credit(&self, host: HostId) -> Option<crate::boundary::CreditView> {
         self.econ.as_ref()?.credit_view(self.now(), host)
+    }
+
+    fn bounty_on(&self, content: ContentId) -> Option<u64> {
+        let board = self.econ.as_ref()?.bounty_board()?;
+        let id = board.open_on(content)?;
+        Some(board.bounties()[id.index()].funded())
     }
 }

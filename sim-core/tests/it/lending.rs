@@ -74,7 +74,10 @@ fn from_journal(sim: &Sim) -> BTreeMap<u32, (u64, u64)> {
     let econ = sim.economy().expect("an economy");
     let journal = econ.ledger().journal();
     let mut loans: BTreeMap<u32, (u64, u64)> = BTreeMap::new();
-    for &(at, loan) in econ.ledger().tags() {
+    for &(at, subject) in econ.ledger().tags() {
+        let sim_core::economy::ledger::Subject::Loan(loan) = subject else {
+            continue;
+        };
         let e = &journal[at as usize];
         let l = loans.entry(loan.0).or_default();
         match e.reason {

@@ -7,6 +7,7 @@ mod economy;
 mod invariants;
 mod layering;
 mod lending;
+mod markets;
 mod swarm_life;
 mod world;
 

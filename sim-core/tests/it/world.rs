@@ -390,6 +390,7 @@ fn listing_content_during_a_run_starts_its_arrivals_then() {
         content: ContentId(0),
         site: SiteId(1),
         host: Some(HostId(0)),
+        payer: None,
     });
     sim.issue(Command::FreshIdentity { host: HostId(1) });
     while sim.step() {
