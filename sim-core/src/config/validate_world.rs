@@ -199,12 +199,7 @@ impl Scenario {
                 idle,
                 ..
             } => {
-                if upload.0 == 0 {
-                    return Err(err(f("upload"), "must be larger than 0 B/s"));
-                }
-                if download.0 == 0 {
-                    return Err(err(f("download"), "must be larger than 0 B/s"));
-                }
+                capacities(&f(""), upload.0, download.0)?;
                 token_amount(f("cost_per_hour"), *cost_per_hour)?;
                 token_amount(f("capital"), *capital)?;
                 self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
@@ -216,17 +211,7 @@ impl Scenario {
                         ));
                     }
                 }
-                if selection.max_torrents() == 0 {
-                    return Err(err(f("selection.max_torrents"), "must be at least 1"));
-                }
-                match selection {
-                    SelectionConfig::Newest { within, .. } => {
-                        positive(f("selection.within"), *within)?
-                    }
-                    SelectionConfig::Popular { window, .. } => {
-                        positive(f("selection.window"), *window)?
-                    }
-                }
+                validate_selection(&f("selection"), selection)?;
                 positive(f("reselect"), *reselect)?;
                 positive(f("idle"), *idle)?;
             }
@@ -253,30 +238,11 @@ impl Scenario {
                         "name at least one torrent it can publish",
                     ));
                 }
-                for (k, name) in torrents.iter().enumerate() {
-                    let Some(t) = self.torrents.iter().find(|t| &t.name == name) else {
-                        let names: Vec<String> = self
-                            .torrents
-                            .iter()
-                            .map(|t| format!("\"{}\"", t.name))
-                            .collect();
-                        return Err(err(
-                            f(&format!("torrents[{k}]")),
-                            format!(
-                                "no torrent is named \"{name}\"; torrents: {}",
-                                names.join(", ")
-                            ),
-                        ));
-                    };
-                    if t.publish != super::Publish::OnDemand {
-                        return Err(err(
-                            f(&format!("torrents[{k}]")),
-                            format!(
-                                "\"{name}\" is published at release; an uploader publishes only content with publish = \"on_demand\""
-                            ),
-                        ));
-                    }
-                }
+                self.on_demand_torrents(
+                    &f("torrents"),
+                    torrents,
+                    "an uploader publishes only content with publish = \"on_demand\"",
+                )?;
                 share(f("fake_appeal"), *fake_appeal)?;
                 if upload.0 == 0 {
                     return Err(err(f("upload"), "must be larger than 0 B/s"));
@@ -316,12 +282,7 @@ impl Scenario {
                         "an arbitrageur earns from the target sites' audiences: add [economy]",
                     ));
                 }
-                if upload.0 == 0 {
-                    return Err(err(f("upload"), "must be larger than 0 B/s"));
-                }
-                if download.0 == 0 {
-                    return Err(err(f("download"), "must be larger than 0 B/s"));
-                }
+                capacities(&f(""), upload.0, download.0)?;
                 token_amount(f("capital"), *capital)?;
                 self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
                 if !sites.iter().any(|s| &s.name == from) {
@@ -349,17 +310,7 @@ impl Scenario {
                         ));
                     }
                 }
-                if selection.max_torrents() == 0 {
-                    return Err(err(f("selection.max_torrents"), "must be at least 1"));
-                }
-                match selection {
-                    SelectionConfig::Newest { within, .. } => {
-                        positive(f("selection.within"), *within)?
-                    }
-                    SelectionConfig::Popular { window, .. } => {
-                        positive(f("selection.window"), *window)?
-                    }
-                }
+                validate_selection(&f("selection"), selection)?;
                 positive(f("reselect"), *reselect)?;
                 if let Some(d) = seed_for {
                     positive(f("seed_for"), *d)?;
@@ -382,30 +333,11 @@ impl Scenario {
                 if torrents.is_empty() {
                     return Err(err(f("torrents"), "name at least one torrent it wants"));
                 }
-                for (k, torrent) in torrents.iter().enumerate() {
-                    let Some(t) = self.torrents.iter().find(|t| &t.name == torrent) else {
-                        let names: Vec<String> = self
-                            .torrents
-                            .iter()
-                            .map(|t| format!("\"{}\"", t.name))
-                            .collect();
-                        return Err(err(
-                            f(&format!("torrents[{k}]")),
-                            format!(
-                                "no torrent is named \"{torrent}\"; torrents: {}",
-                                names.join(", ")
-                            ),
-                        ));
-                    };
-                    if t.publish != super::Publish::OnDemand {
-                        return Err(err(
-                            f(&format!("torrents[{k}]")),
-                            format!(
-                                "\"{torrent}\" is published at release; a bounty is for content nobody has shared yet (publish = \"on_demand\")"
-                            ),
-                        ));
-                    }
-                }
+                self.on_demand_torrents(
+                    &f("torrents"),
+                    torrents,
+                    "a bounty is for content nobody has shared yet (publish = \"on_demand\")",
+                )?;
                 token_amount(f("reward"), *reward)?;
                 if *reward <= 0.0 {
                     return Err(err(f("reward"), "must be more than 0 tokens"));
@@ -448,14 +380,42 @@ impl Scenario {
                 }
                 token_amount(f("identity_cost"), *identity_cost)?;
                 token_amount(f("capital"), *capital)?;
-                if upload.0 == 0 {
-                    return Err(err(f("upload"), "must be larger than 0 B/s"));
-                }
-                if download.0 == 0 {
-                    return Err(err(f("download"), "must be larger than 0 B/s"));
-                }
+                capacities(&f(""), upload.0, download.0)?;
                 self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
                 positive(f("vanish"), *vanish)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `torrents` (the list at `field`) names torrents of the scenario published on demand;
+    /// `why` says why in the error.
+    fn on_demand_torrents(
+        &self,
+        field: &str,
+        torrents: &[String],
+        why: &str,
+    ) -> Result<(), ConfigError> {
+        for (k, name) in torrents.iter().enumerate() {
+            let Some(t) = self.torrents.iter().find(|t| &t.name == name) else {
+                let names: Vec<String> = self
+                    .torrents
+                    .iter()
+                    .map(|t| format!("\"{}\"", t.name))
+                    .collect();
+                return Err(err(
+                    format!("{field}[{k}]"),
+                    format!(
+                        "no torrent is named \"{name}\"; torrents: {}",
+                        names.join(", ")
+                    ),
+                ));
+            };
+            if t.publish != super::Publish::OnDemand {
+                return Err(err(
+                    format!("{field}[{k}]"),
+                    format!("\"{name}\" is published at release; {why}"),
+                ));
             }
         }
         Ok(())
@@ -498,6 +458,27 @@ impl Scenario {
         }
         Ok(())
     }
+}
+
+/// A selection policy: at least one torrent, a positive window.
+fn validate_selection(field: &str, selection: &SelectionConfig) -> Result<(), ConfigError> {
+    if selection.max_torrents() == 0 {
+        return Err(err(format!("{field}.max_torrents"), "must be at least 1"));
+    }
+    match selection {
+        SelectionConfig::Newest { within, .. } => positive(format!("{field}.within"), *within),
+        SelectionConfig::Popular { window, .. } => positive(format!("{field}.window"), *window),
+    }
+}
+
+/// An agent's host capacities (`prefix` is its field path ending in `.`): both above 0.
+fn capacities(prefix: &str, upload: u64, download: u64) -> Result<(), ConfigError> {
+    for (name, v) in [("upload", upload), ("download", download)] {
+        if v == 0 {
+            return Err(err(format!("{prefix}{name}"), "must be larger than 0 B/s"));
+        }
+    }
+    Ok(())
 }
 
 /// Most identities one sybil uses.

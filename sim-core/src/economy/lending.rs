@@ -213,8 +213,17 @@ impl Economy {
         let Some(identity) = book.identity_of(host) else {
             return;
         };
-        for (loan, amount) in book.repayments(identity, income) {
-            let lender = self.credit.as_ref().expect("checked").loan(loan).lender;
+        let splits = book.repayments(identity, income);
+        self.pay_lenders(now, host, splits);
+    }
+
+    /// Moves each (loan, amount) of `splits` from `host` to the loan's lender, tagged, and
+    /// records it in the book. Returns the µT moved.
+    fn pay_lenders(&mut self, now: SimTime, host: HostId, splits: Vec<(LoanId, u64)>) -> u64 {
+        let mut paid = 0;
+        for (loan, amount) in splits {
+            let book = self.credit.as_mut().expect("lending is configured");
+            let lender = book.loan(loan).lender;
             let moved = self.ledger.transfer_tagged(
                 now,
                 Account::Host(host),
@@ -224,12 +233,11 @@ impl Economy {
                 loan,
             );
             if moved.is_ok() {
-                self.credit
-                    .as_mut()
-                    .expect("checked")
-                    .record_repayment(now, loan, amount);
+                book.record_repayment(now, loan, amount);
+                paid += amount;
             }
         }
+        paid
     }
 
     /// `host` repays from its balance what its identity owes (up to all of it), in the
@@ -250,29 +258,8 @@ impl Economy {
             return 0;
         };
         let balance = self.ledger.balance(Account::Host(host));
-        let mut paid = 0;
-        for (loan, amount) in book.repayments_in_full(identity, balance) {
-            let lender = self.credit.as_ref().expect("checked").loan(loan).lender;
-            if self
-                .ledger
-                .transfer_tagged(
-                    now,
-                    Account::Host(host),
-                    lender,
-                    amount,
-                    Reason::Repayment,
-                    loan,
-                )
-                .is_ok()
-            {
-                self.credit
-                    .as_mut()
-                    .expect("checked")
-                    .record_repayment(now, loan, amount);
-                paid += amount;
-            }
-        }
-        paid
+        let splits = book.repayments_in_full(identity, balance);
+        self.pay_lenders(now, host, splits)
     }
 
     /// `host` has no peer online any more: returns its identity if it owes (check it for a
