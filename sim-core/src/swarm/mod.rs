@@ -23,6 +23,7 @@ mod tracker;
 mod transfer;
 mod warm;
 mod world;
+mod world_view;
 
 pub use crate::record::LeaveReason;
 pub use event::Event;
