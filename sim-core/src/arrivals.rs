@@ -28,6 +28,13 @@ pub enum ArrivalProcess {
         tau_s: f64,
         unit_time: f64,
     },
+    /// Two independent processes superposed (a decay and its Poisson tail): the earlier of
+    /// each one's next offset, drawn in turn from the same stream.
+    Merged {
+        parts: Box<[ArrivalProcess; 2]>,
+        /// Each part's next offset, drawn ahead (`None` inside: exhausted).
+        next: [Option<Option<SimDuration>>; 2],
+    },
 }
 
 fn exponential(rng: &mut SimRng) -> f64 {
@@ -70,6 +77,26 @@ impl ArrivalProcess {
                     unit_time: 0.0,
                 }
             }
+            ArrivalConfig::LongTail {
+                lambda0_per_s,
+                tau,
+                tail_per_s,
+                until,
+            } => ArrivalProcess::Merged {
+                parts: Box::new([
+                    ArrivalProcess::ExponentialDecay {
+                        lambda0_per_s: *lambda0_per_s,
+                        tau_s: tau.as_secs_f64(),
+                        unit_time: 0.0,
+                    },
+                    ArrivalProcess::Poisson {
+                        rate_per_s: *tail_per_s,
+                        until: until.map(|u| u.0).unwrap_or(horizon),
+                        last_s: 0.0,
+                    },
+                ]),
+                next: [None, None],
+            },
         }
     }
 
@@ -102,6 +129,23 @@ impl ArrivalProcess {
                 }
                 let t = -*tau_s * (1.0 - *unit_time / total).ln();
                 Some(SimDuration::from_secs_f64(t))
+            }
+            ArrivalProcess::Merged { parts, next } => {
+                for i in 0..2 {
+                    if next[i].is_none() {
+                        next[i] = Some(parts[i].next_offset(rng));
+                    }
+                }
+                let (a, b) = (next[0].flatten(), next[1].flatten());
+                // The earlier one (the decay on a tie) is consumed and drawn again next time.
+                let take = match (a, b) {
+                    (None, None) => return None,
+                    (Some(_), None) => 0,
+                    (None, Some(_)) => 1,
+                    (Some(x), Some(y)) => usize::from(y < x),
+                };
+                next[take] = None;
+                if take == 0 { a } else { b }
             }
         }
     }
@@ -140,6 +184,30 @@ mod tests {
         let n = drain(&c, 5).len() as f64;
         // Mean 10,000, sd 100: a 5-sd band.
         assert!((n - 10_000.0).abs() < 500.0, "{n}");
+    }
+
+    #[test]
+    fn long_tail_is_a_decay_plus_a_poisson_tail() {
+        let c = ArrivalConfig::LongTail {
+            lambda0_per_s: 1.0,
+            tau: Duration::from_secs(2_000),
+            tail_per_s: 0.01,
+            until: Some(Duration::from_secs(200_000)),
+        };
+        let (mut total, mut late) = (0.0, 0.0);
+        for seed in 0..20 {
+            let t = drain(&c, seed);
+            assert!(t.windows(2).all(|w| w[0] <= w[1]));
+            assert!(t.iter().all(|d| *d <= SimDuration::from_secs(200_000)));
+            total += t.len() as f64;
+            late += t.iter().filter(|d| d.as_secs_f64() > 40_000.0).count() as f64;
+        }
+        // Expected λ0·τ + tail·until = 2000 + 2000 per run; after 20τ only the tail is left:
+        // 0.01 · 160,000 = 1600.
+        let mean = total / 20.0;
+        assert!((mean - 4_000.0).abs() < 80.0, "{mean}");
+        let late = late / 20.0;
+        assert!((late - 1_600.0).abs() < 60.0, "{late}");
     }
 
     #[test]

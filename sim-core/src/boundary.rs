@@ -9,7 +9,9 @@
 //! id order; commands are applied by the engine as events, after the handler that produced
 //! them, in the order they were returned.
 
-use crate::ids::{AgentId, BountyId, ContentId, HostId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::ids::{
+    AgentId, BountyId, ContentId, HostId, IdentityId, PeerId, PoolId, SiteId, TorrentId,
+};
 use crate::record::LeaveReason;
 use crate::time::SimTime;
 
@@ -56,6 +58,8 @@ pub enum Fact {
     ContentRestored { listing: TorrentId },
     /// An agent's own wake-up (delivered to that agent only).
     Wake { agent: AgentId },
+    /// An epoch of `pool` ended: its members were paid.
+    PoolEpochEnded { pool: PoolId },
     /// A bounty of `reward` µT was posted for `content` (nobody has shared it yet).
     BountyPosted {
         bounty: BountyId,
@@ -120,6 +124,29 @@ pub enum Command {
     Collect { agent: AgentId, host: HostId },
     /// `agent` pays `amount` µT for an identity (to the treasury).
     PayIdentity { agent: AgentId, amount: u64 },
+    /// `agent` (with its host `host`) joins seed pool `pool`, or comes back to it.
+    JoinPool {
+        agent: AgentId,
+        pool: PoolId,
+        host: HostId,
+        hopper: bool,
+    },
+    /// `agent` leaves seed pool `pool` (its later earnings stay its own).
+    LeavePool { agent: AgentId, pool: PoolId },
+    /// `agent` puts `host`'s copy of `listing`'s content in cold storage (`[economy.storage]`):
+    /// its peer there leaves and it cannot seed the content until it retrieves it; the rent
+    /// runs from now until it releases the holding. Nothing if the host does not hold it.
+    Store {
+        agent: AgentId,
+        host: HostId,
+        listing: TorrentId,
+    },
+    /// `host` retrieves its holding of `listing`'s content: after the storage's retrieval
+    /// delay it joins `listing` as a seed (a [`Fact::PeerJoined`]). Nothing without a
+    /// holding or with a retrieval in progress.
+    Retrieve { host: HostId, listing: TorrentId },
+    /// `host` releases its holding of `content`: the rent stops and the copy is deleted.
+    Release { host: HostId, content: ContentId },
     /// Requester `agent` posts a bounty of `reward` µT for `content`, open until `deadline`.
     /// Answered by [`Fact::BountyPosted`].
     PostBounty {
@@ -210,4 +237,7 @@ pub trait WorldView {
     fn credit(&self, host: HostId) -> Option<CreditView>;
     /// µT in the open bounty on `content` (reward and pledges so far), if there is one.
     fn bounty_on(&self, content: ContentId) -> Option<u64>;
+    /// `pool`'s luck: (last epoch's payout per MiB contributed, the mean over its epochs), µT
+    /// per MiB; `None` before an epoch with contributions.
+    fn pool_luck(&self, pool: PoolId) -> Option<(f64, f64)>;
 }

@@ -78,3 +78,7 @@ dense_id!(
     /// A bounty of the bounty board (`economy::bounties`). Never reused.
     BountyId
 );
+dense_id!(
+    /// A seed pool (`economy::pools`), in `[[economy.pools]]` order.
+    PoolId
+);

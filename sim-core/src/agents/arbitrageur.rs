@@ -79,7 +79,7 @@ impl Arbitrageur {
             strategy,
             from: site(from),
             to: to.iter().map(site).collect(),
-            selection: selection_for(selection),
+            selection: selection_for(selection, scenario.seed, id),
             max_torrents: selection.max_torrents() as usize,
             reselect: reselect.0,
             seed_for: seed_for.map(|d| d.0),

@@ -7,9 +7,11 @@
 
 mod arbitrageur;
 mod lender;
+mod pool_member;
 mod requester;
 mod seedbox;
 mod selection;
+mod speculator;
 mod sybil;
 mod uploader;
 
@@ -64,6 +66,12 @@ impl Agents {
                     }
                     AgentConfig::Arbitrageur { .. } => {
                         Box::new(arbitrageur::Arbitrageur::new(id, cfg, scenario))
+                    }
+                    AgentConfig::PoolMember { .. } => {
+                        Box::new(pool_member::PoolMember::new(id, cfg, scenario))
+                    }
+                    AgentConfig::Speculator { .. } => {
+                        Box::new(speculator::Speculator::new(id, cfg, scenario))
                     }
                     AgentConfig::Sybil { .. } => Box::new(sybil::Sybil::new(id, cfg, scenario)),
                 };

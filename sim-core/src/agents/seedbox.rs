@@ -102,7 +102,7 @@ impl Seedbox {
             rent_per_hour: from_tokens(*cost_per_hour),
             strategy,
             sites,
-            selection: selection_for(selection),
+            selection: selection_for(selection, scenario.seed, id),
             max_torrents: selection.max_torrents() as usize,
             reselect: reselect.0,
             idle: idle.0,

@@ -21,6 +21,24 @@ pub enum SelectionConfig as "a selection policy" {
         #[serde(default = "default_max_torrents")]
         max_torrents: u32,
     },
+    /// A lottery ticket: up to `max_torrents` of the listings listed at most `within` ago,
+    /// drawn at random for each agent (and replicate), so identical agents bet on different
+    /// releases.
+    Random {
+        within: Duration,
+        #[serde(default = "default_max_torrents")]
+        max_torrents: u32,
+    },
+    /// A predictor of popularity from early demand: listings at least `first` and at most
+    /// `within` old, ranked by their arrivals in their first `first` (under a decaying
+    /// arrival rate those predict the total), most first.
+    Predicted {
+        #[serde(default = "default_window")]
+        first: Duration,
+        within: Duration,
+        #[serde(default = "default_max_torrents")]
+        max_torrents: u32,
+    },
 }
 }
 
@@ -44,7 +62,9 @@ impl SelectionConfig {
     pub fn max_torrents(&self) -> u32 {
         match self {
             SelectionConfig::Newest { max_torrents, .. }
-            | SelectionConfig::Popular { max_torrents, .. } => *max_torrents,
+            | SelectionConfig::Popular { max_torrents, .. }
+            | SelectionConfig::Random { max_torrents, .. }
+            | SelectionConfig::Predicted { max_torrents, .. } => *max_torrents,
         }
     }
 }
@@ -170,6 +190,67 @@ pub enum AgentConfig as "an agent" {
         post_at: Duration,
         deadline: Duration,
     },
+    /// A seed pool's member, or (without `pool`) a solo seeder run the same way: one host
+    /// that joins the torrents its pool selects (or its own `selection` picks) and seeds them.
+    /// In a pool its earnings go to the pool, which pays it per epoch; solo, it collects its
+    /// own. With `hopper`, it stays in its pool only while the pool's last epoch paid at
+    /// least its average per byte, and seeds solo otherwise.
+    PoolMember {
+        #[serde(default = "one")]
+        count: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pool: Option<String>,
+        upload: BytesPerSec,
+        download: BytesPerSec,
+        /// The economy strategy its host sells with (default: the first).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<String>,
+        /// Solo: which torrents it joins (in a pool the pool's selection is used).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        selection: Option<SelectionConfig>,
+        /// Solo: how often it selects again and counts its earnings (in a pool, the pool's
+        /// `reselect` and `epoch`).
+        #[serde(default = "default_hour")]
+        epoch: Duration,
+        #[serde(default)]
+        hopper: bool,
+    },
+    /// A speculator: it keeps obscure but wanted content in cold storage and sells it dear
+    /// when it is wanted again. Every `reselect` it downloads (as any leecher) content whose
+    /// listing has at most `max_seeds` seeds online and has had at least `min_demand`
+    /// arrivals over the last `window`, listed at least `min_age` ago (up to `max_holdings`
+    /// held), then takes it offline into cold storage (`[economy.storage]` rent). When a
+    /// leecher arrives at a listing of held content that is lost (or has at most `max_seeds`
+    /// seeds), it retrieves it (`retrieval_delay`) and seeds it for `seed_for` (longer while
+    /// leechers remain), selling with its `strategy`, then stores it again. It gives up
+    /// (releases) a holding that has had no arrival for `give_up_after`.
+    Speculator {
+        #[serde(default = "one")]
+        count: u32,
+        upload: BytesPerSec,
+        download: BytesPerSec,
+        #[serde(default)]
+        capital: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        strategy: Option<String>,
+        #[serde(default = "default_max_seeds")]
+        max_seeds: u32,
+        #[serde(default = "one")]
+        min_demand: u32,
+        #[serde(default = "default_window_week")]
+        window: Duration,
+        /// It buys only content listed at least this long ago.
+        #[serde(default = "default_window_week")]
+        min_age: Duration,
+        #[serde(default = "default_max_holdings")]
+        max_holdings: u32,
+        #[serde(default = "default_day")]
+        reselect: Duration,
+        #[serde(default = "default_day")]
+        seed_for: Duration,
+        #[serde(default = "default_give_up")]
+        give_up_after: Duration,
+    },
     /// A whitewasher: for each of `identities` identities it buys one (`identity_cost`
     /// tokens from its account), brings up a host under it, joins the newest listing it has
     /// not downloaded (else the newest), borrows what it can, takes what is left of the loan (collects its
@@ -202,6 +283,25 @@ pub enum AgentConfig as "an agent" {
 }
 }
 
+fn default_hour() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_day() -> Duration {
+    Duration::from_secs(86_400)
+}
+fn default_window_week() -> Duration {
+    Duration::from_secs(7 * 86_400)
+}
+fn default_give_up() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+fn default_max_seeds() -> u32 {
+    1
+}
+fn default_max_holdings() -> u32 {
+    10
+}
+
 fn default_vanish() -> Duration {
     Duration::from_secs(3600)
 }
@@ -222,6 +322,8 @@ impl AgentConfig {
             AgentConfig::Lender { .. } => "lender",
             AgentConfig::Arbitrageur { .. } => "arbitrageur",
             AgentConfig::Requester { .. } => "requester",
+            AgentConfig::PoolMember { .. } => "pool_member",
+            AgentConfig::Speculator { .. } => "speculator",
             AgentConfig::Sybil { .. } => "sybil",
         }
     }
@@ -233,8 +335,9 @@ impl AgentConfig {
             | AgentConfig::Lender { capital, .. }
             | AgentConfig::Arbitrageur { capital, .. }
             | AgentConfig::Requester { capital, .. }
+            | AgentConfig::Speculator { capital, .. }
             | AgentConfig::Sybil { capital, .. } => *capital,
-            AgentConfig::Uploader { .. } => 0.0,
+            AgentConfig::Uploader { .. } | AgentConfig::PoolMember { .. } => 0.0,
         }
     }
 
@@ -246,6 +349,8 @@ impl AgentConfig {
             | AgentConfig::Lender { count, .. }
             | AgentConfig::Arbitrageur { count, .. }
             | AgentConfig::Requester { count, .. }
+            | AgentConfig::PoolMember { count, .. }
+            | AgentConfig::Speculator { count, .. }
             | AgentConfig::Sybil { count, .. } => *count,
         }
     }

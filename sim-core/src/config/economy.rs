@@ -51,6 +51,12 @@ pub struct EconomyConfig {
     /// The bounty board: tax, verification, pledges (absent: no bounties).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bounties: Option<super::BountyConfig>,
+    /// Seed pools (absent: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pools: Vec<super::PoolConfig>,
+    /// Cold storage of content held offline (absent: holding content costs nothing).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<super::StorageConfig>,
 }
 
 fn one() -> f64 {

@@ -8,12 +8,14 @@ mod agents;
 mod client;
 mod economy;
 mod lending;
+mod pools;
 pub mod names;
 mod population;
 mod site;
 pub mod tagged;
 mod torrent;
 mod validate;
+mod validate_capital;
 mod validate_economy;
 mod validate_world;
 mod workload;
@@ -31,6 +33,7 @@ pub use lending::{
     BorrowPolicy, BountyConfig, CreditLimit, LendPolicy, LendingConfig, RepayOrder,
     ReputationConfig,
 };
+pub use pools::{PayoutScheme, PoolConfig, StorageConfig};
 pub use population::{BandwidthClass, IpPlan, PopulationConfig};
 pub use site::{IMPLICIT_SITE, IdentityRules, Publish, RatioStep, SiteConfig, SiteRules};
 pub use torrent::{AbortConfig, ArrivalConfig, PublisherConfig, SeedingTime, TorrentConfig};

@@ -112,6 +112,16 @@ pub enum ArrivalConfig as "an arrival process" {
     /// Non-homogeneous Poisson arrivals with rate `lambda0_per_s · e^(−t/tau)` (Guo et al.);
     /// on average `lambda0_per_s · tau` arrivals in all.
     ExponentialDecay { lambda0_per_s: f64, tau: Duration },
+    /// A decay with a long tail: rate `lambda0_per_s · e^(−t/tau) + tail_per_s` (the tail
+    /// until `until`, default the horizon): the release's crowd dies down, and rare late
+    /// requests keep coming for months (the superposition of a decay and a Poisson tail).
+    LongTail {
+        lambda0_per_s: f64,
+        tau: Duration,
+        tail_per_s: f64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        until: Option<Duration>,
+    },
     /// Join times read from a CSV file (one time in seconds per line, optional header
     /// `time_s`), sorted and non-negative. The path is relative to the scenario file.
     Trace {
@@ -146,6 +156,17 @@ impl ArrivalConfig {
                     tau: *tau,
                 }
             }
+            ArrivalConfig::LongTail {
+                lambda0_per_s,
+                tau,
+                tail_per_s,
+                until,
+            } => ArrivalConfig::LongTail {
+                lambda0_per_s: lambda0_per_s * audience,
+                tau: *tau,
+                tail_per_s: tail_per_s * audience,
+                until: *until,
+            },
             ArrivalConfig::Trace { .. } => self.clone(),
         }
     }

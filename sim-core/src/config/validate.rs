@@ -79,6 +79,16 @@ pub fn expected_arrivals(a: &ArrivalConfig, window_s: f64) -> f64 {
             let tau_s = tau.as_secs_f64();
             lambda0_per_s * tau_s * -(-window_s / tau_s).exp_m1()
         }
+        ArrivalConfig::LongTail {
+            lambda0_per_s,
+            tau,
+            tail_per_s,
+            until,
+        } => {
+            let tau_s = tau.as_secs_f64();
+            let tail_s = until.map_or(window_s, |u| u.as_secs_f64().min(window_s));
+            lambda0_per_s * tau_s * -(-window_s / tau_s).exp_m1() + tail_per_s * tail_s
+        }
         ArrivalConfig::Trace { times, .. } => {
             times.iter().filter(|t| t.as_secs_f64() <= window_s).count() as f64
         }
@@ -205,6 +215,7 @@ impl Scenario {
                     ArrivalConfig::FlashCrowd { .. } => "arrivals.count",
                     ArrivalConfig::Poisson { .. } => "arrivals.rate_per_s",
                     ArrivalConfig::ExponentialDecay { .. } => "arrivals.lambda0_per_s",
+                    ArrivalConfig::LongTail { .. } => "arrivals.tail_per_s",
                     ArrivalConfig::Trace { .. } => "arrivals.file",
                 };
                 return Err(err(
@@ -368,6 +379,19 @@ fn validate_arrivals(field: &str, a: &ArrivalConfig) -> Result<(), ConfigError> 
         ArrivalConfig::ExponentialDecay { lambda0_per_s, tau } => {
             positive_finite(format!("{field}.lambda0_per_s"), *lambda0_per_s)?;
             positive_duration(format!("{field}.tau"), *tau)?;
+        }
+        ArrivalConfig::LongTail {
+            lambda0_per_s,
+            tau,
+            tail_per_s,
+            until,
+        } => {
+            positive_finite(format!("{field}.lambda0_per_s"), *lambda0_per_s)?;
+            positive_duration(format!("{field}.tau"), *tau)?;
+            positive_finite(format!("{field}.tail_per_s"), *tail_per_s)?;
+            if let Some(u) = until {
+                positive_duration(format!("{field}.until"), *u)?;
+            }
         }
         ArrivalConfig::Trace { times, .. } => {
             if let Some(w) = times.windows(2).position(|w| w[1] < w[0]) {

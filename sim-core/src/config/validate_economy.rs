@@ -111,6 +111,7 @@ impl Scenario {
         }
         self.validate_strategies(e)?;
         self.validate_lending(e)?;
+        super::validate_capital::validate_capital(e)?;
         if let Some(b) = &e.bounties {
             if !(b.tax.is_finite() && (0.0..1.0).contains(&b.tax)) {
                 return Err(err(

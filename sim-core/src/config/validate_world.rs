@@ -9,7 +9,7 @@ use crate::units::Duration;
 /// Most agents of one `[[agents]]` entry (each owns a host and wakes up on its own).
 pub const MAX_AGENTS: u32 = 10_000;
 
-fn positive(field: String, d: Duration) -> Result<(), ConfigError> {
+pub(super) fn positive(field: String, d: Duration) -> Result<(), ConfigError> {
     if d.0.as_micros() == 0 {
         Err(err(field, "must be longer than 0s"))
     } else {
@@ -316,6 +316,100 @@ impl Scenario {
                     positive(f("seed_for"), *d)?;
                 }
             }
+            AgentConfig::PoolMember {
+                pool,
+                upload,
+                download,
+                strategy,
+                selection,
+                epoch,
+                hopper,
+                ..
+            } => {
+                capacities(&f(""), upload.0, download.0)?;
+                self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
+                positive(f("epoch"), *epoch)?;
+                match pool {
+                    Some(name) => {
+                        let pools = self.economy.as_ref().map_or(&[][..], |e| &e.pools[..]);
+                        if !pools.iter().any(|p| &p.name == name) {
+                            let known: Vec<String> =
+                                pools.iter().map(|p| format!("\"{}\"", p.name)).collect();
+                            return Err(err(
+                                f("pool"),
+                                if known.is_empty() {
+                                    format!(
+                                        "no pool is named \"{name}\": add an [[economy.pools]] entry with name = \"{name}\" (and [economy])"
+                                    )
+                                } else {
+                                    format!(
+                                        "no pool is named \"{name}\"; pools: {}",
+                                        known.join(", ")
+                                    )
+                                },
+                            ));
+                        }
+                        if selection.is_some() {
+                            return Err(err(
+                                f("selection"),
+                                "a pool member joins the torrents its pool selects: remove `selection` (or `pool` to seed solo)",
+                            ));
+                        }
+                    }
+                    None => {
+                        if *hopper {
+                            return Err(err(
+                                f("hopper"),
+                                "a hopper hops in and out of a pool: name its `pool`",
+                            ));
+                        }
+                        if self.economy.is_none() {
+                            return Err(err(
+                                f("kind"),
+                                "a solo seeder is measured by its earnings: add [economy]",
+                            ));
+                        }
+                        match selection {
+                            Some(sel) => validate_selection(&f("selection"), sel)?,
+                            None => {
+                                return Err(err(
+                                    f("selection"),
+                                    "a solo seeder (no `pool`) needs a selection policy, e.g. selection = { policy = \"newest\", within = \"1d\" }",
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
+            AgentConfig::Speculator {
+                upload,
+                download,
+                capital,
+                strategy,
+                window,
+                max_holdings,
+                reselect,
+                seed_for,
+                give_up_after,
+                ..
+            } => {
+                if self.economy.as_ref().is_none_or(|e| e.storage.is_none()) {
+                    return Err(err(
+                        f("kind"),
+                        "a speculator keeps content in cold storage: add [economy.storage] (and [economy])",
+                    ));
+                }
+                capacities(&f(""), upload.0, download.0)?;
+                token_amount(f("capital"), *capital)?;
+                self.validate_agent_strategy(&f("strategy"), strategy.as_deref())?;
+                positive(f("window"), *window)?;
+                if *max_holdings == 0 {
+                    return Err(err(f("max_holdings"), "must be at least 1"));
+                }
+                positive(f("reselect"), *reselect)?;
+                positive(f("seed_for"), *seed_for)?;
+                positive(f("give_up_after"), *give_up_after)?;
+            }
             AgentConfig::Requester {
                 torrents,
                 reward,
@@ -461,13 +555,27 @@ impl Scenario {
 }
 
 /// A selection policy: at least one torrent, a positive window.
-fn validate_selection(field: &str, selection: &SelectionConfig) -> Result<(), ConfigError> {
+pub(super) fn validate_selection(field: &str, selection: &SelectionConfig) -> Result<(), ConfigError> {
     if selection.max_torrents() == 0 {
         return Err(err(format!("{field}.max_torrents"), "must be at least 1"));
     }
     match selection {
-        SelectionConfig::Newest { within, .. } => positive(format!("{field}.within"), *within),
+        SelectionConfig::Newest { within, .. } | SelectionConfig::Random { within, .. } => {
+            positive(format!("{field}.within"), *within)
+        }
         SelectionConfig::Popular { window, .. } => positive(format!("{field}.window"), *window),
+        SelectionConfig::Predicted { first, within, .. } => {
+            positive(format!("{field}.first"), *first)?;
+            if within.0 < first.0 {
+                return Err(err(
+                    format!("{field}.within"),
+                    format!(
+                        "must be at least `first` ({first}): a listing is ranked once it is `first` old"
+                    ),
+                ));
+            }
+            Ok(())
+        }
     }
 }
 

@@ -25,6 +25,10 @@ pub struct AgentMoney {
     pub listing_fees: u64,
     /// Bounty rewards it won (an uploader's).
     pub bounties_won: u64,
+    /// Paid out by its seed pool.
+    pub pool_payouts: u64,
+    /// Cold-storage rent paid (a speculator's).
+    pub storage_rent: u64,
 }
 
 impl Economy {
@@ -64,6 +68,7 @@ impl Economy {
             strategy: (!self.config.strategies.is_empty()).then_some(s),
             minted: 0,
             reserve_per_mib: reserve,
+            pool: None,
         });
     }
 

@@ -40,6 +40,10 @@ pub struct Channel {
     pub settling: u64,
     /// A payout event is scheduled.
     pub payout_scheduled: bool,
+    /// µT of the seller's claims (released or settling) earned while its host was in a seed
+    /// pool, and that pool: their payout goes to the pool, whenever it lands.
+    pub pooled: u64,
+    pub pool: Option<crate::ids::PoolId>,
 }
 
 impl Channel {
@@ -59,6 +63,8 @@ impl Channel {
             released: 0,
             settling: 0,
             payout_scheduled: false,
+            pooled: 0,
+            pool: None,
         }
     }
 

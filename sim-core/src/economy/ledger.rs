@@ -5,7 +5,7 @@
 //! burned ([`Ledger::check`]); no account ever goes negative (an overdraft is refused, not
 //! clamped).
 
-use crate::ids::{AgentId, BountyId, ChannelId, HostId, LoanId};
+use crate::ids::{AgentId, BountyId, ChannelId, HostId, LoanId, PoolId};
 use crate::time::SimTime;
 use std::fmt;
 
@@ -24,6 +24,8 @@ pub enum Account {
     Agent(AgentId),
     /// The escrow of one bounty (its reward and pledges until paid or refunded).
     Bounty(BountyId),
+    /// A seed pool's account (its members' income until paid out, and its reserve).
+    Pool(PoolId),
 }
 
 impl From<LoanId> for Subject {
@@ -43,6 +45,13 @@ impl From<BountyId> for Subject {
 pub enum Subject {
     Loan(LoanId),
     Bounty(BountyId),
+    Pool(PoolId),
+}
+
+impl From<PoolId> for Subject {
+    fn from(p: PoolId) -> Subject {
+        Subject::Pool(p)
+    }
 }
 
 impl fmt::Display for Account {
@@ -53,6 +62,7 @@ impl fmt::Display for Account {
             Account::Treasury => write!(f, "treasury"),
             Account::Agent(a) => write!(f, "agent:{}", a.0),
             Account::Bounty(b) => write!(f, "bounty:{}", b.0),
+            Account::Pool(p) => write!(f, "pool:{}", p.0),
         }
     }
 }
@@ -100,6 +110,16 @@ pub enum Reason {
     BountyTax,
     /// An expired bounty's refund to one of its funders.
     BountyRefund,
+    /// A pool member's settlement routed to its pool.
+    PoolIncome,
+    /// A pool's payout to a member at the end of an epoch.
+    PoolPayout,
+    /// A pool operator's fee (to the treasury).
+    PoolFee,
+    /// A pool's reserve, minted at the start (the operator's capital).
+    PoolReserve,
+    /// Rent of content held in cold storage (paid outside the system: burned).
+    StorageRent,
 }
 
 impl Reason {
@@ -125,6 +145,11 @@ impl Reason {
             Reason::BountyReward => "bounty_reward",
             Reason::BountyTax => "bounty_tax",
             Reason::BountyRefund => "bounty_refund",
+            Reason::PoolIncome => "pool_income",
+            Reason::PoolPayout => "pool_payout",
+            Reason::PoolFee => "pool_fee",
+            Reason::PoolReserve => "pool_reserve",
+            Reason::StorageRent => "storage_rent",
         }
     }
 }
@@ -157,6 +182,7 @@ pub struct Ledger {
     treasury: u64,
     agents: Vec<u64>,
     bounties: Vec<u64>,
+    pools: Vec<u64>,
     minted: u128,
     burned: u128,
     /// Running sum of all accounts, updated by every movement (the O(1) check).
@@ -183,6 +209,13 @@ impl Ledger {
         }
     }
 
+    /// Makes sure `pool` has an account (zero balance when new). Pool ids are dense.
+    pub fn open_pool(&mut self, pool: PoolId) {
+        if self.pools.len() <= pool.index() {
+            self.pools.resize(pool.index() + 1, 0);
+        }
+    }
+
     /// A new, empty bounty escrow; its id is the next bounty id.
     pub fn open_bounty(&mut self) -> BountyId {
         self.bounties.push(0);
@@ -202,6 +235,7 @@ impl Ledger {
             Account::Treasury => self.treasury,
             Account::Agent(a) => self.agents.get(a.index()).copied().unwrap_or(0),
             Account::Bounty(b) => self.bounties.get(b.index()).copied().unwrap_or(0),
+            Account::Pool(p) => self.pools.get(p.index()).copied().unwrap_or(0),
         }
     }
 
@@ -211,7 +245,7 @@ impl Ledger {
         let balance = match account {
             Account::Host(h) => self.hosts.get(h.index()),
             Account::Escrow(c) => self.escrow.get(c.index()),
-            Account::Treasury | Account::Agent(_) | Account::Bounty(_) => None,
+            Account::Treasury | Account::Agent(_) | Account::Bounty(_) | Account::Pool(_) => None,
         };
         if let Some(b) = balance {
             crate::prefetch::prefetch(b);
@@ -225,6 +259,7 @@ impl Ledger {
             Account::Treasury => &mut self.treasury,
             Account::Agent(a) => &mut self.agents[a.index()],
             Account::Bounty(b) => &mut self.bounties[b.index()],
+            Account::Pool(p) => &mut self.pools[p.index()],
         }
     }
 
@@ -297,6 +332,22 @@ impl Ledger {
                 .push(((self.journal.len() - 1) as u32, subject.into()));
         }
         Ok(())
+    }
+
+    /// [`Ledger::mint`] of tokens that belong to `subject`; returns what was minted.
+    pub fn mint_tagged(
+        &mut self,
+        now: SimTime,
+        to: Account,
+        amount: u64,
+        reason: Reason,
+        subject: impl Into<Subject>,
+    ) -> u64 {
+        let minted = self.mint(now, to, amount, reason);
+        if minted > 0 {
+            self.tags.push(((self.journal.len() - 1) as u32, subject.into()));
+        }
+        minted
     }
 
     /// [`Ledger::burn`] of a movement that belongs to `subject`.
@@ -391,7 +442,8 @@ impl Ledger {
             + self.escrow_total()
             + self.treasury as u128
             + self.agents.iter().map(|&b| b as u128).sum::<u128>()
-            + self.bounties.iter().map(|&b| b as u128).sum::<u128>();
+            + self.bounties.iter().map(|&b| b as u128).sum::<u128>()
+            + self.pools.iter().map(|&b| b as u128).sum::<u128>();
         if self.burned > self.minted || held != self.minted - self.burned || held != self.held {
             return Err(format!(
                 "token conservation broken: accounts hold {held} µT, minted {} − burned {}",

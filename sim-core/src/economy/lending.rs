@@ -205,16 +205,16 @@ impl Economy {
     }
 
     /// `host` just received `income` µT (a settlement): its identity's lenders get their
-    /// share, in the book's order, each repayment a tagged transfer.
-    pub(super) fn route_repayment(&mut self, now: SimTime, host: HostId, income: u64) {
+    /// share, in the book's order, each repayment a tagged transfer. Returns the µT repaid.
+    pub(super) fn route_repayment(&mut self, now: SimTime, host: HostId, income: u64) -> u64 {
         let Some(book) = self.credit.as_ref() else {
-            return;
+            return 0;
         };
         let Some(identity) = book.identity_of(host) else {
-            return;
+            return 0;
         };
         let splits = book.repayments(identity, income);
-        self.pay_lenders(now, host, splits);
+        self.pay_lenders(now, host, splits)
     }
 
     /// Moves each (loan, amount) of `splits` from `host` to the loan's lender, tagged, and

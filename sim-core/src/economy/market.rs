@@ -240,14 +240,20 @@ impl Economy {
         } else {
             charge(trade.commit_per_mib, bytes).min(trade.commit)
         };
+        let pool = self.hosts[self.channels[id.index()].seller_host.index()].pool;
         let ch = &mut self.channels[id.index()];
         ch.release(paid);
         ch.refund(trade.commit - paid);
+        if let Some(pool) = pool {
+            ch.pooled += paid;
+            ch.pool = Some(pool);
+        }
         let b = &mut self.peers[buyer.index()];
         b.pending -= trade.commit;
         b.spent += paid;
         let s = &mut self.peers[seller.index()];
         s.earned += paid;
+        s.bytes_sold += bytes;
         if seller_seeding {
             s.earned_seeding += paid;
         }

@@ -20,6 +20,7 @@ pub mod auction;
 pub mod bidding;
 pub mod bounties;
 pub mod bounty_summary;
+pub mod capital_summary;
 pub mod channel;
 pub mod credit;
 pub mod credit_limit;
@@ -27,9 +28,11 @@ pub mod ledger;
 mod lending;
 pub mod lending_summary;
 mod market;
+pub mod pools;
 pub mod pricing;
 mod seeding;
 mod settlement;
+pub mod storage;
 pub mod summary;
 pub mod tokens;
 
@@ -57,6 +60,8 @@ struct HostEcon {
     minted: u64,
     /// Lowest price per MiB it sells at, µT.
     reserve_per_mib: u64,
+    /// The seed pool it is an active member of: what it sells goes to the pool.
+    pool: Option<crate::ids::PoolId>,
 }
 
 /// Economic state of one peer (a host in one torrent).
@@ -76,6 +81,8 @@ struct PeerEcon {
     earned: u64,
     /// Part of `earned` earned after completing (while seeding).
     earned_seeding: u64,
+    /// Bytes it delivered for pay (the price it got: `earned` per byte).
+    bytes_sold: u64,
     /// Pieces it bought / sold.
     pieces_bought: u64,
     pieces_sold: u64,
@@ -153,6 +160,10 @@ pub struct Economy {
     credit: Option<credit::CreditBook>,
     /// The bounty board, with `[economy.bounties]`.
     bounties: Option<bounties::BountyBoard>,
+    /// Seed pools (`[[economy.pools]]`), opened with the agents.
+    pools: Vec<pools::Pool>,
+    /// Cold storage, with `[economy.storage]`.
+    storage: Option<storage::StorageBook>,
     /// Auction tie-breaks (per-host and per-peer draws use their own substreams).
     auction_rng: SimRng,
     seed: u64,
@@ -160,6 +171,12 @@ pub struct Economy {
 
 impl Economy {
     pub fn new(config: &EconomyConfig, seed: u64) -> Self {
+        let mut econ = Economy::empty(config, seed);
+        econ.open_pools(SimTime::ZERO);
+        econ
+    }
+
+    fn empty(config: &EconomyConfig, seed: u64) -> Self {
         Economy {
             fee: from_tokens(config.channel.fee),
             deposit: from_tokens(config.channel.deposit),
@@ -173,6 +190,10 @@ impl Economy {
             stats: TradeStats::default(),
             credit: config.lending.as_ref().map(credit::CreditBook::new),
             bounties: config.bounties.map(|_| bounties::BountyBoard::default()),
+            pools: Vec::new(),
+            storage: config
+                .storage
+                .map(|s| storage::StorageBook::new(s.rent_per_gb_month)),
             auction_rng: stream(seed, Stream::Auction),
             seed,
         }
@@ -335,6 +356,12 @@ impl Economy {
     pub fn peer_trade(&self, peer: PeerId) -> (u64, u64, u64, u64) {
         let p = &self.peers[peer.index()];
         (p.earned, p.spent, p.pieces_bought, p.pieces_sold)
+    }
+
+    /// µT `peer` earned and the bytes it was paid for (its mean price is their ratio).
+    pub fn peer_sales(&self, peer: PeerId) -> (u64, u64) {
+        let p = &self.peers[peer.index()];
+        (p.earned, p.bytes_sold)
     }
 }
 

@@ -3,7 +3,8 @@
 //! Invariant: a payout moves exactly the channel's settling claims (minus one fee) to the
 //! seller, and on close the rest of the escrow back to the buyer, leaving it empty. What the
 //! seller receives is its income: with lending, its lenders' share of it is routed to them
-//! at once (`lending.rs`).
+//! at once (`lending.rs`), and what it earned while in a seed pool goes to the pool
+//! (`pools.rs`).
 
 use super::Economy;
 use super::channel::ChannelState;
@@ -55,7 +56,8 @@ impl Economy {
             .transfer(now, escrow, seller, to_seller, Reason::Settlement)
             .expect("claims fit in the escrow");
         let seller_host = self.channels[id.index()].seller_host;
-        self.route_repayment(now, seller_host, to_seller);
+        let repaid = self.route_repayment(now, seller_host, to_seller);
+        self.route_pool(now, id, (claims, to_seller - repaid));
         let ch = &mut self.channels[id.index()];
         ch.settling = 0;
         if close {

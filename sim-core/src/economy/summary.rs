@@ -99,6 +99,18 @@ crate::documented! {
         /// arbitrageurs).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub arbitrage: Option<super::bounty_summary::ArbitrageSummary>,
+        /// Seed pools by name: books, members' and hoppers' income per epoch, share of
+        /// uploads, download times in their torrents (with `[[economy.pools]]`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub pools: Option<BTreeMap<String, super::capital_summary::PoolSummary>>,
+        /// Pool members without a pool (seeding solo): their income per epoch, the pools'
+        /// comparison.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub solo_seeders: Option<super::capital_summary::MemberIncome>,
+        /// Cold storage: holdings, rent, retrievals, restorations, rare content's price,
+        /// speculators' return, the catalog's availability (with `[economy.storage]`).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub storage: Option<super::capital_summary::StorageSummary>,
     }
 }
 
@@ -148,6 +160,10 @@ crate::documented! {
         /// `[economy.bounties]` only; empty for other movements).
         #[serde(skip_serializing_if = "Option::is_none")]
         pub bounty: Option<Option<u32>>,
+        /// The seed pool an income, fee, payout or reserve belongs to (runs with
+        /// `[[economy.pools]]` only; empty for other movements).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub pool: Option<Option<u32>>,
     }
 }
 
@@ -328,11 +344,16 @@ pub fn build(
         lending: None,
         bounties: None,
         arbitrage: super::bounty_summary::arbitrage(scenario, econ, record),
+        pools: None,
+        solo_seeders: None,
+        storage: super::capital_summary::storage(scenario, econ, record),
     };
+    let (pools, solo_seeders) = super::capital_summary::pools(scenario, econ, record);
     let account = |a: Option<Account>, none: &str| a.map_or(none.to_string(), |a| a.to_string());
     let tags = econ.ledger.tags();
     let mut next_tag = 0;
     let (lending, bounties) = (econ.credit.is_some(), econ.bounties.is_some());
+    let has_pools = !econ.pools.is_empty();
     let journal = econ
         .ledger
         .journal()
@@ -354,6 +375,10 @@ pub fn build(
                 Some(Subject::Bounty(b)) => Some(b.0),
                 _ => None,
             };
+            let pool = match subject {
+                Some(Subject::Pool(p)) => Some(p.0),
+                _ => None,
+            };
             JournalRow {
                 time_s: secs(e.time),
                 from: account(e.from, "mint"),
@@ -362,10 +387,13 @@ pub fn build(
                 reason: e.reason.name(),
                 loan: lending.then_some(loan),
                 bounty: bounties.then_some(bounty),
+                pool: has_pools.then_some(pool),
             }
         })
         .collect();
     let mut summary = summary;
+    summary.pools = pools;
+    summary.solo_seeders = solo_seeders;
     let (loans, identity) = match &econ.credit {
         Some(book) => {
             let (lending, identity, rows) = super::lending_summary::build(econ, book, record);

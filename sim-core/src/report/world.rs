@@ -119,9 +119,10 @@ crate::documented! {
         pub hosts: usize,
         /// Capital it started with, tokens.
         pub capital_tokens: f64,
-        /// Rent paid, plus rent it could not pay (without an economy: the rent it owed).
+        /// Rent paid (cold storage included), plus rent it could not pay (without an economy:
+        /// the rent it owed).
         pub cost_tokens: f64,
-        /// Earnings collected from its hosts (settled sales).
+        /// Earnings collected from its hosts (settled sales) and its pool's payouts.
         pub revenue_tokens: f64,
         /// Sales of its hosts' peers, settled or not (claims still in channels at the end).
         pub earned_tokens: f64,
@@ -176,8 +177,14 @@ pub fn agents(
                 });
                 (
                     m.capital,
-                    m.rent_paid + m.rent_owed + m.identities_paid + m.listing_fees + lent + rewards,
-                    m.collected + recovered + m.bounties_won,
+                    m.rent_paid
+                        + m.rent_owed
+                        + m.identities_paid
+                        + m.listing_fees
+                        + m.storage_rent
+                        + lent
+                        + rewards,
+                    m.collected + recovered + m.bounties_won + m.pool_payouts,
                     balance,
                 )
             }

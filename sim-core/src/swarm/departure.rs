@@ -59,7 +59,9 @@ impl Sim {
             tor.seeds -= 1;
         }
         self.note_piece_loss(now, t);
+        let uploaded = self.peers[peer.index()].bytes_uploaded;
         let h = &mut self.hosts[host.index()];
+        h.uploaded_by_departed += uploaded;
         h.peers.retain(|&x| x != peer);
         let offline = h.peers.is_empty();
         if h.peers.is_empty()

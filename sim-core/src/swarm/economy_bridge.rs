@@ -59,6 +59,8 @@ impl Sim {
             self.queue
                 .schedule(SimTime::ZERO + f.interval.0, Event::Faucet);
         }
+        self.schedule_pools();
+        self.schedule_storage();
     }
 
     /// A new host (`class` = None for publishers) gets its economic attributes.

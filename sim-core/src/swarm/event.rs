@@ -2,7 +2,7 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{AgentId, BountyId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::ids::{PoolId, AgentId, BountyId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -53,4 +53,10 @@ pub enum Event {
     BountyPay { bounty: BountyId, claim: u32 },
     /// Bounties: a bounty's deadline.
     BountyDeadline { bounty: BountyId },
+    /// Pools: the end of an epoch of a seed pool.
+    PoolEpoch { pool: PoolId },
+    /// Storage: cold-storage rent is billed.
+    StorageBill,
+    /// Storage: retrieval `retrieval` (of the storage book) is done; its host can seed.
+    Retrieved { retrieval: u32 },
 }

@@ -214,6 +214,7 @@ impl Sim {
             identity,
             owner: owner.map(|(a, _)| a),
             held: Vec::new(),
+            uploaded_by_departed: 0,
         });
         match owner {
             Some((_, strategy)) => {

@@ -18,7 +18,9 @@ mod economy_bridge;
 mod event;
 mod invariants;
 mod join;
+mod pool_bridge;
 mod state;
+mod storage_bridge;
 mod tracker;
 mod transfer;
 mod warm;
@@ -291,6 +293,9 @@ impl Sim {
             Event::RepayCheck { peer } => self.on_repay_check(now, peer),
             Event::BountyPay { bounty, claim } => self.on_bounty_pay(now, bounty, claim),
             Event::BountyDeadline { bounty } => self.on_bounty_deadline(now, bounty),
+            Event::PoolEpoch { pool } => self.on_pool_epoch(now, pool),
+            Event::StorageBill => self.on_storage_bill(now),
+            Event::Retrieved { retrieval } => self.on_retrieved(now, retrieval),
         }
     }
 

@@ -29,6 +29,8 @@ pub struct Host {
     pub owner: Option<AgentId>,
     /// Contents it completed and keeps (offline too): it joins their listings as a seed.
     pub held: Vec<ContentId>,
+    /// Bytes uploaded by its peers that left (with those online: all it uploaded).
+    pub uploaded_by_departed: u64,
 }
 
 impl Host {

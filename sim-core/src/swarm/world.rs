@@ -158,6 +158,8 @@ impl Sim {
         for command in out {
             self.apply(end, command);
         }
+        self.close_pools(end);
+        self.close_storage(end);
     }
 
     /// Applies one command now.
@@ -242,6 +244,24 @@ impl Sim {
             } => {
                 self.lend_from_agent(now, agent, (peer, host), amount, (interest, min_reputation));
             }
+            Command::JoinPool {
+                agent,
+                pool,
+                host,
+                hopper,
+            } => self.join_pool(pool, (agent, host), hopper),
+            Command::LeavePool { agent, pool } => {
+                if let Some(econ) = self.econ.as_mut() {
+                    econ.leave_pool(pool, agent);
+                }
+            }
+            Command::Store {
+                agent,
+                host,
+                listing,
+            } => self.store(now, agent, host, listing),
+            Command::Retrieve { host, listing } => self.retrieve(now, host, listing),
+            Command::Release { host, content } => self.release(now, host, content),
         }
     }
 
@@ -255,7 +275,7 @@ impl Sim {
     }
 
     /// `host`'s online peer in `listing`, if any.
-    fn peer_of(&self, host: HostId, listing: TorrentId) -> Option<PeerId> {
+    pub(super) fn peer_of(&self, host: HostId, listing: TorrentId) -> Option<PeerId> {
         self.hosts[host.index()]
             .peers
             .iter()
@@ -265,7 +285,7 @@ impl Sim {
 
     /// `host` joins `listing`: as a seed if it holds the content, else as a leecher (if the
     /// site admits its identity). Nothing if it is already there.
-    fn join(&mut self, now: SimTime, host: HostId, listing: TorrentId) {
+    pub(super) fn join(&mut self, now: SimTime, host: HostId, listing: TorrentId) {
         if self.peer_of(host, listing).is_some() || !self.torrents[listing.index()].released {
             return;
         }
@@ -276,6 +296,7 @@ impl Sim {
         }
         let client = self.scenario.client.clone();
         self.add_peer(now, host, listing, seed, &client);
+        self.note_pool_listing(host, listing);
     }
 
     /// Takes `host` offline: every peer leaves; with `keep_content` it keeps what it holds

@@ -93,6 +93,10 @@ impl WorldView for Sim {
         self.econ.as_ref()?.credit_view(self.now(), host)
     }
 
+    fn pool_luck(&self, pool: crate::ids::PoolId) -> Option<(f64, f64)> {
+        self.econ.as_ref()?.pool_luck(pool)
+    }
+
     fn bounty_on(&self, content: ContentId) -> Option<u64> {
         let board = self.econ.as_ref()?.bounty_board()?;
         let id = board.open_on(content)?;
