@@ -115,7 +115,7 @@ crate::documented! {
         pub retrievals: u64,
         /// Retrievals done (the content was seedable again).
         pub retrievals_done: u64,
-        /// Retrievals whose seed brought a lost listing back (a full copy online again).
+        /// Unavailable episodes ended by a retrieved seed (a full copy online again).
         pub restorations: u64,
         /// Over restorations: from the loss to the restoration, seconds.
         pub unavailable_before_restoration_s: Stats,
@@ -384,6 +384,7 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
     let billed: u64 = book.holdings.iter().map(|h| h.rent_billed).sum();
     let unpaid: u64 = book.holdings.iter().map(|h| h.rent_unpaid).sum();
     let (mut restored, mut revenue) = (Vec::new(), Vec::new());
+    let mut episodes: BTreeSet<(TorrentId, SimTime)> = BTreeSet::new();
     for r in &book.retrievals {
         let Some(ready) = r.ready_at else { continue };
         let host = book.holdings[r.holding].host;
@@ -396,7 +397,9 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
             .episodes
             .iter()
             .find(|e| e.1 == Some(ready))
+            && episodes.insert((r.listing, lost))
         {
+            // Two speculators retrieving at once restore one episode.
             restored.push(ready.since(lost).as_secs_f64());
         }
     }
