@@ -64,7 +64,9 @@ impl PoolMember {
         let (selection, reselect) = match pool_cfg {
             Some((_, p)) => (&p.selection, p.reselect.0),
             None => (
-                selection.as_ref().expect("validated: a solo seeder selects"),
+                selection
+                    .as_ref()
+                    .expect("validated: a solo seeder selects"),
                 epoch.0,
             ),
         };
@@ -144,9 +146,7 @@ impl PoolMember {
         let (Some(pool), Some(host)) = (self.pool, self.host) else {
             return;
         };
-        let lucky = view
-            .pool_luck(pool)
-            .is_none_or(|(last, mean)| last >= mean);
+        let lucky = view.pool_luck(pool).is_none_or(|(last, mean)| last >= mean);
         if lucky && !self.in_pool {
             self.in_pool = true;
             out.push(Command::JoinPool {

@@ -15,7 +15,10 @@ pub(super) fn validate_capital(e: &EconomyConfig) -> Result<(), ConfigError> {
     if e.pools.len() > MAX_POOLS {
         return Err(err(
             "economy.pools",
-            format!("at most {MAX_POOLS} pools are allowed, got {}", e.pools.len()),
+            format!(
+                "at most {MAX_POOLS} pools are allowed, got {}",
+                e.pools.len()
+            ),
         ));
     }
     for (i, p) in e.pools.iter().enumerate() {
@@ -26,7 +29,10 @@ pub(super) fn validate_capital(e: &EconomyConfig) -> Result<(), ConfigError> {
         if e.pools[..i].iter().any(|q| q.name == p.name) {
             return Err(err(
                 f("name"),
-                format!("\"{}\" names another pool already; names are unique", p.name),
+                format!(
+                    "\"{}\" names another pool already; names are unique",
+                    p.name
+                ),
             ));
         }
         if !(p.fee.is_finite() && (0.0..1.0).contains(&p.fee)) {
@@ -61,7 +67,10 @@ pub(super) fn validate_capital(e: &EconomyConfig) -> Result<(), ConfigError> {
         }
     }
     if let Some(s) = &e.storage {
-        token_amount("economy.storage.rent_per_gb_month".into(), s.rent_per_gb_month)?;
+        token_amount(
+            "economy.storage.rent_per_gb_month".into(),
+            s.rent_per_gb_month,
+        )?;
         positive("economy.storage.bill_every".into(), s.bill_every)?;
     }
     Ok(())

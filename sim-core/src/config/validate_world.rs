@@ -555,7 +555,10 @@ impl Scenario {
 }
 
 /// A selection policy: at least one torrent, a positive window.
-pub(super) fn validate_selection(field: &str, selection: &SelectionConfig) -> Result<(), ConfigError> {
+pub(super) fn validate_selection(
+    field: &str,
+    selection: &SelectionConfig,
+) -> Result<(), ConfigError> {
     if selection.max_torrents() == 0 {
         return Err(err(format!("{field}.max_torrents"), "must be at least 1"));
     }

@@ -150,7 +150,10 @@ fn members(scenario: &Scenario) -> Vec<(AgentId, Option<usize>, bool, SimTime)> 
     for a in &scenario.agents {
         for _ in 0..a.count() {
             if let AgentConfig::PoolMember {
-                pool, epoch, hopper, ..
+                pool,
+                epoch,
+                hopper,
+                ..
             } = a
             {
                 let p = pool
@@ -340,8 +343,7 @@ pub fn pools(
                 epochs: pool.epochs.len() as u64,
                 selected_listings: pool.selected.len() as u64,
                 uploaded_bytes: contributed,
-                upload_share: (all_uploaded > 0)
-                    .then(|| contributed as f64 / all_uploaded as f64),
+                upload_share: (all_uploaded > 0).then(|| contributed as f64 / all_uploaded as f64),
                 income_tokens: to_tokens_wide(sum(&|e| e.income)),
                 fees_tokens: to_tokens_wide(sum(&|e| e.fee)),
                 payouts_tokens: to_tokens_wide(sum(&|e| e.payouts.iter().map(|p| p.1).sum())),
@@ -388,9 +390,12 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
     for r in &book.retrievals {
         let Some(ready) = r.ready_at else { continue };
         let host = book.holdings[r.holding].host;
-        if let Some((i, _)) = record.peers.iter().enumerate().find(|(_, p)| {
-            p.host == host && p.torrent == r.listing && p.joined_at == ready
-        }) {
+        if let Some((i, _)) = record
+            .peers
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.host == host && p.torrent == r.listing && p.joined_at == ready)
+        {
             revenue.push(to_tokens(econ.peer_sales(PeerId(i as u32)).0));
         }
         if let Some(&(lost, _)) = record.torrents[r.listing.index()]
@@ -435,7 +440,11 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
     }
     Some(StorageSummary {
         holdings: book.holdings.len() as u64,
-        holdings_at_end: book.holdings.iter().filter(|h| h.ended_at.is_none()).count() as u64,
+        holdings_at_end: book
+            .holdings
+            .iter()
+            .filter(|h| h.ended_at.is_none())
+            .count() as u64,
         released: book
             .holdings
             .iter()
@@ -446,7 +455,11 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
         rent_tokens: to_tokens(rent),
         rent_unpaid_tokens: to_tokens(unpaid),
         retrievals: book.retrievals.len() as u64,
-        retrievals_done: book.retrievals.iter().filter(|r| r.ready_at.is_some()).count() as u64,
+        retrievals_done: book
+            .retrievals
+            .iter()
+            .filter(|r| r.ready_at.is_some())
+            .count() as u64,
         restorations: restored.len() as u64,
         unavailable_before_restoration_s: Stats::of(restored),
         revenue_per_retrieval_tokens: Stats::of(revenue),
@@ -454,8 +467,7 @@ pub fn storage(scenario: &Scenario, econ: &Economy, record: &RunRecord) -> Optio
         price_ordinary_per_mib_tokens: price(ordinary),
         speculators_cost_tokens: to_tokens_wide(cost),
         speculators_revenue_tokens: to_tokens_wide(sold),
-        speculators_return_on_cost: (cost > 0)
-            .then(|| (sold as f64 - cost as f64) / cost as f64),
+        speculators_return_on_cost: (cost > 0).then(|| (sold as f64 - cost as f64) / cost as f64),
         available_share: Stats::of(shares),
         lost_at_end,
         restorations_all,

@@ -345,7 +345,8 @@ impl Ledger {
     ) -> u64 {
         let minted = self.mint(now, to, amount, reason);
         if minted > 0 {
-            self.tags.push(((self.journal.len() - 1) as u32, subject.into()));
+            self.tags
+                .push(((self.journal.len() - 1) as u32, subject.into()));
         }
         minted
     }

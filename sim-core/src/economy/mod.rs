@@ -338,6 +338,10 @@ impl Economy {
         if let Some(board) = &self.bounties {
             board.check(|id| self.ledger.balance(Account::Bounty(id)))?;
         }
+        self.check_pools()?;
+        if let Some(book) = &self.storage {
+            book.check()?;
+        }
         for (i, ch) in self.channels.iter().enumerate() {
             let escrow = self.ledger.balance(Account::Escrow(ChannelId(i as u32)));
             ch.check(escrow).map_err(|e| format!("channel {i}: {e}"))?;

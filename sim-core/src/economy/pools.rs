@@ -106,7 +106,10 @@ pub fn payouts(
             let mut end = log.len();
             while end > 0 && left > 0 {
                 let e = log[end - 1].epoch;
-                let start = log[..end].iter().rposition(|c| c.epoch != e).map_or(0, |i| i + 1);
+                let start = log[..end]
+                    .iter()
+                    .rposition(|c| c.epoch != e)
+                    .map_or(0, |i| i + 1);
                 let group: Vec<&Contribution> = log[start..end].iter().filter(counted).collect();
                 let total: u128 = group.iter().map(|c| u128::from(c.bytes)).sum();
                 for c in &group {
@@ -289,10 +292,7 @@ impl Economy {
         };
         let epoch = p.epochs.len() as u32;
         for m in p.members.clone() {
-            let now_up = uploaded
-                .iter()
-                .find(|u| u.0 == m.agent)
-                .map_or(0, |u| u.1);
+            let now_up = uploaded.iter().find(|u| u.0 == m.agent).map_or(0, |u| u.1);
             let before = p.uploaded_at.get(&m.agent).copied().unwrap_or(now_up);
             p.uploaded_at.insert(m.agent, now_up);
             if m.active && now_up > before {
@@ -341,6 +341,38 @@ impl Economy {
             payouts: paid,
             shortfall,
         });
+    }
+
+    /// Every pool's account holds its reserve plus its income less its fees and payouts
+    /// (closed epochs and the one in progress); hosts marked as in a pool are its active
+    /// members. O(pools × epochs × members).
+    pub(super) fn check_pools(&self) -> Result<(), String> {
+        for (i, p) in self.pools.iter().enumerate() {
+            let mut expect = u128::from(p.reserve_minted) + u128::from(p.income_now);
+            for e in &p.epochs {
+                let paid: u128 = e.payouts.iter().map(|x| u128::from(x.1)).sum();
+                expect = (expect + u128::from(e.income))
+                    .checked_sub(u128::from(e.fee) + paid)
+                    .ok_or_else(|| format!("pool {i} paid more than it held"))?;
+            }
+            let held = u128::from(self.ledger.balance(Account::Pool(PoolId(i as u32))));
+            if held != expect {
+                return Err(format!(
+                    "pool {i} holds {held} µT, its books say {expect} µT (reserve {}, income, fees, payouts)",
+                    p.reserve_minted
+                ));
+            }
+            for m in &p.members {
+                let marked = self.hosts.get(m.host.index()).and_then(|h| h.pool);
+                if (marked == Some(PoolId(i as u32))) != m.active {
+                    return Err(format!(
+                        "pool {i}: member agent {} active = {} but its host is marked {marked:?}",
+                        m.agent.0, m.active
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// `pool`'s luck as a hopper sees it: (last epoch's payout per MiB contributed, the mean
@@ -428,7 +460,10 @@ mod tests {
         };
         let t = super::super::tokens::MICRO_PER_TOKEN;
         let (paid, short) = payouts(&scheme, &log, (0, false), 0, 10 * t);
-        assert_eq!((paid, short), (vec![(AgentId(0), t), (AgentId(1), 3 * t)], 0));
+        assert_eq!(
+            (paid, short),
+            (vec![(AgentId(0), t), (AgentId(1), 3 * t)], 0)
+        );
         let (paid, short) = payouts(&scheme, &log, (0, false), 0, 2 * t);
         assert_eq!(paid, vec![(AgentId(0), t / 2), (AgentId(1), 3 * t / 2)]);
         assert_eq!(short, 2 * t);
@@ -441,14 +476,32 @@ mod tests {
         assert_eq!(p, vec![(AgentId(0), 500), (AgentId(1), 500)]);
         // PPLNS at epoch 2 over the last 400 bytes before it: agent 0 has 100 + 200 of them,
         // agent 1 has 100.
-        let (p, _) = payouts(&PayoutScheme::Pplns { window: Bytes(400) }, &log, (2, false), 1000, 0);
+        let (p, _) = payouts(
+            &PayoutScheme::Pplns { window: Bytes(400) },
+            &log,
+            (2, false),
+            1000,
+            0,
+        );
         assert_eq!(p, vec![(AgentId(0), 750), (AgentId(1), 250)]);
         // At epoch 1, only epoch 0's 300 bytes count: 300/400 of the amount is paid, the rest
         // stays in the pool.
-        let (p, _) = payouts(&PayoutScheme::Pplns { window: Bytes(400) }, &log, (1, false), 1000, 0);
+        let (p, _) = payouts(
+            &PayoutScheme::Pplns { window: Bytes(400) },
+            &log,
+            (1, false),
+            1000,
+            0,
+        );
         assert_eq!(p, vec![(AgentId(0), 750)]);
         // Closing at epoch 1 (the run's end), epoch 1's own bytes count too.
-        let (p, _) = payouts(&PayoutScheme::Pplns { window: Bytes(400) }, &log, (1, true), 1000, 0);
+        let (p, _) = payouts(
+            &PayoutScheme::Pplns { window: Bytes(400) },
+            &log,
+            (1, true),
+            1000,
+            0,
+        );
         assert_eq!(p, vec![(AgentId(0), 750), (AgentId(1), 250)]);
     }
 }

@@ -88,6 +88,42 @@ impl StorageBook {
         }
     }
 
+    /// Each holding billed exactly the floor of its accrued rent, nothing unpaid unless it
+    /// was evicted, at most one active holding per (host, content), and every retrieval of an
+    /// existing holding. O(holdings · log holdings).
+    pub fn check(&self) -> Result<(), String> {
+        let mut active = std::collections::BTreeSet::new();
+        for (i, h) in self.holdings.iter().enumerate() {
+            let exact = (h.numerator / GB_MONTH_BYTE_MICROS) as u64;
+            if h.rent_billed != exact {
+                return Err(format!(
+                    "holding {i} billed {} µT, its accrued rent is {exact} µT",
+                    h.rent_billed
+                ));
+            }
+            if h.rent_unpaid > 0 && !h.evicted {
+                return Err(format!(
+                    "holding {i} owes {} µT but was not evicted",
+                    h.rent_unpaid
+                ));
+            }
+            if h.ended_at.is_none() && !active.insert((h.host, h.content)) {
+                return Err(format!("holding {i} duplicates an active holding"));
+            }
+        }
+        if let Some(r) = self
+            .retrievals
+            .iter()
+            .find(|r| r.holding >= self.holdings.len())
+        {
+            return Err(format!(
+                "a retrieval of holding {} that does not exist",
+                r.holding
+            ));
+        }
+        Ok(())
+    }
+
     /// The active holding of `content` by `host`, if any.
     pub fn active(&self, host: HostId, content: ContentId) -> Option<usize> {
         self.holdings
@@ -270,7 +306,9 @@ mod tests {
     fn rent_over_irregular_periods_is_exact() {
         let bytes = 734_003_200; // 700 MiB
         let rate = 4_000;
-        let cuts_s = [1u64, 7, 3_599, 86_400, 13, 604_800, 2_592_000, 17, 1_000_003];
+        let cuts_s = [
+            1u64, 7, 3_599, 86_400, 13, 604_800, 2_592_000, 17, 1_000_003,
+        ];
         let mut h = holding(bytes);
         let (mut t, mut billed) = (SimTime::ZERO, 0u64);
         for &c in &cuts_s {

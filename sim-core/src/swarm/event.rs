@@ -2,7 +2,9 @@
 //! scheduled as another event (at the same time when it must happen at once).
 
 use super::state::LeaveReason;
-use crate::ids::{PoolId, AgentId, BountyId, ChannelId, FlowId, IdentityId, PeerId, SiteId, TorrentId};
+use crate::ids::{
+    AgentId, BountyId, ChannelId, FlowId, IdentityId, PeerId, PoolId, SiteId, TorrentId,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event {

@@ -2,6 +2,7 @@
 //! binary for the crate (see STYLE: `tests/it/main.rs`).
 
 mod anchors;
+mod capital;
 mod determinism;
 mod economy;
 mod invariants;
