@@ -9,7 +9,7 @@
 //! scheduling. A paired difference uses only the replicates where both arms have a value.
 
 use crate::budget::check_run;
-use crate::destination::{check_replaceable, write_atomically};
+use crate::destination::{Temporary, check_replaceable, partial_of, write_atomically};
 use crate::error::InputError;
 use crate::frame::{csv_bytes, parquet_bytes};
 use crate::load::{Override, load_scenario};
@@ -162,14 +162,7 @@ pub fn compare(req: &CompareRequest) -> Result<CompareOutcome, CommandError> {
         .out
         .clone()
         .unwrap_or_else(|| Path::new("outputs").join(format!("compare-{}", names.join("-vs-"))));
-    check_replaceable(&out, "--out")?;
-    if out.exists() && !std::fs::read_dir(&out).is_ok_and(|mut e| e.next().is_none()) {
-        return Err(InputError::new(
-            &out,
-            "--out is not empty; a comparison writes into a new or empty directory",
-        )
-        .into());
-    }
+    check_out(&out)?;
     let mut notes = Vec::new();
     let horizons: Vec<f64> = arms
         .iter()
@@ -193,6 +186,15 @@ pub fn compare(req: &CompareRequest) -> Result<CompareOutcome, CommandError> {
         .num_threads(threads)
         .build()
         .map_err(anyhow::Error::from)?;
+    // Everything is written into a temporary sibling and put in place at the end, so an
+    // earlier comparison at `out` stays whole until the new one is complete.
+    let final_out = out;
+    if let Some(parent) = final_out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", parent.display()))?;
+    }
+    let tmp = Temporary::new_dir(partial_of(&final_out))?;
+    let out = tmp.path().to_path_buf();
     let bar = crate::progress::Progress::new(
         &format!("compare {}", names.join(" vs ")),
         jobs.len() as u64,
@@ -232,12 +234,93 @@ pub fn compare(req: &CompareRequest) -> Result<CompareOutcome, CommandError> {
     let json = serde_json::to_string_pretty(&desc).map_err(anyhow::Error::from)?;
     crate::sweep::tables::write_file(&out, DESCRIPTION, format!("{json}\n").as_bytes())?;
     notes.extend(headline(&arms, &metrics));
+    install(tmp, &final_out)?;
     Ok(CompareOutcome {
-        out,
+        out: final_out,
         arms: desc.arms,
         runs: jobs.len(),
         notes,
     })
+}
+
+/// What a comparison directory holds (besides `plots/`, which `plot` writes).
+const OURS: &[&str] = &[
+    "compare.csv",
+    "compare.parquet",
+    DESCRIPTION,
+    "runs",
+    "plots",
+];
+
+/// Whether `dir` holds an earlier comparison and nothing else: its `compare.json` names its
+/// arms and every entry is one a comparison or its plots wrote.
+fn is_comparison_dir(dir: &Path) -> bool {
+    let described = std::fs::read_to_string(dir.join(DESCRIPTION))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .is_some_and(|v| v.get("arms").is_some_and(|a| a.is_array()));
+    described
+        && std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .all(|e| OURS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+}
+
+/// `--out` may be new, empty, or an earlier comparison (replaced once the new one is
+/// complete); anything else is left untouched.
+fn check_out(out: &Path) -> Result<(), InputError> {
+    let inside = std::env::current_dir()
+        .and_then(std::fs::canonicalize)
+        .ok()
+        .zip(std::fs::canonicalize(out).ok())
+        .is_some_and(|(cwd, target)| cwd.starts_with(target));
+    if out.is_dir() && !inside && is_comparison_dir(out) {
+        return Ok(());
+    }
+    if out.is_dir() && !inside && !std::fs::read_dir(out).is_ok_and(|mut e| e.next().is_none()) {
+        return Err(InputError::new(
+            out,
+            format!(
+                "--out {} is not empty and holds no earlier comparison (no compare.json, or files a comparison did not write); it is left untouched: choose another --out",
+                out.display()
+            ),
+        ));
+    }
+    check_replaceable(out, "--out")
+}
+
+/// Puts the finished comparison `tmp` at `out`, moving an earlier one aside first and
+/// removing it once the new one is in place.
+fn install(tmp: Temporary, out: &Path) -> Result<(), CommandError> {
+    let partial = partial_of(out);
+    let aside = partial.with_file_name(
+        partial
+            .file_name()
+            .map(|n| n.to_string_lossy().replacen(".partial-", ".old-", 1))
+            .unwrap_or_default(),
+    );
+    let mut moved = false;
+    let result = tmp.commit(out, || {
+        if out.exists() {
+            check_out(out).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            std::fs::rename(out, &aside)
+                .map_err(|e| anyhow::anyhow!("cannot move {} aside: {e}", out.display()))?;
+            moved = true;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        if moved {
+            // Put the earlier comparison back: one complete comparison stays in place.
+            let _ = std::fs::rename(&aside, out);
+        }
+        return Err(CommandError::Other(e));
+    }
+    if moved {
+        let _ = std::fs::remove_dir_all(&aside);
+    }
+    Ok(())
 }
 
 /// Runs one replicate of one arm, writes it under `runs/ARM/rNN/` and returns its metrics.

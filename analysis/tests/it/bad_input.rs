@@ -4,7 +4,7 @@
 use super::{SMALL, temp_dir, tokenswarm};
 
 /// Runs `tokenswarm run` on `text` and checks the error contract; returns stderr.
-fn rejects(text: &str, expect: &[&str]) -> String {
+pub(super) fn rejects(text: &str, expect: &[&str]) -> String {
     let dir = temp_dir("bad");
     std::fs::write(dir.join("s.toml"), text).unwrap();
     let out = tokenswarm(&["run", "s.toml", "--out", "out/run"], &dir);
@@ -242,13 +242,13 @@ fn values_too_large_for_the_engine_are_input_errors() {
 }
 
 /// SMALL with an `[economy]` section whose strategy is `strategy` (TOML body lines).
-fn with_economy(economy: &str, strategy: &str) -> String {
+pub(super) fn with_economy(economy: &str, strategy: &str) -> String {
     format!(
         "{SMALL}\n[economy]\n{economy}\n[[economy.strategies]]\nname = \"s\"\nshare = 1.0\n{strategy}\n"
     )
 }
 
-const PRICED: &str = "pricing = { kind = \"fixed\", tokens_per_mib = 0.1 }\nbidding = { kind = \"speed\", value_of_time_per_hour = { kind = \"fixed\", tokens = 10.0 } }";
+pub(super) const PRICED: &str = "pricing = { kind = \"fixed\", tokens_per_mib = 0.1 }\nbidding = { kind = \"speed\", value_of_time_per_hour = { kind = \"fixed\", tokens = 10.0 } }";
 
 #[test]
 fn economy_values_out_of_range() {
@@ -692,158 +692,5 @@ fn on_demand_content_needs_an_uploader() {
             "seeding = { kind = \"exponential\", mean = \"2min\" }\npublish = \"on_demand\"",
         ),
         &["torrents[0].publish", "uploader"],
-    );
-}
-
-/// SMALL with a lending economy: `lending` is the `[economy.lending]` body, `agents` is
-/// appended after it.
-fn with_lending(lending: &str, agents: &str) -> String {
-    format!(
-        "{}\n[economy.lending]\n{lending}\n{agents}\n",
-        with_economy("", &format!("{PRICED}\nborrow = {{ amount = 5.0 }}"))
-    )
-}
-
-#[test]
-fn lending_values_out_of_range_name_the_field() {
-    rejects(
-        &with_lending("repay_share = 0.0", ""),
-        &["economy.lending.repay_share", "(0, 1]", "0"],
-    );
-    rejects(
-        &with_lending("repay_share = 1.5", ""),
-        &["economy.lending.repay_share", "1.5"],
-    );
-    rejects(
-        &with_lending("credit_limit = { kind = \"lifetime\", tokens = 5.0 }", ""),
-        &[
-            "economy.lending.credit_limit",
-            "lifetime",
-            "fixed",
-            "linear",
-            "history",
-        ],
-    );
-    rejects(
-        &with_lending(
-            "credit_limit = { kind = \"history\", initial = 10.0, cap = 5.0 }",
-            "",
-        ),
-        &["economy.lending.credit_limit.cap", "initial"],
-    );
-    rejects(
-        &with_lending(
-            "",
-            "[[agents]]\nkind = \"lender\"\ncapital = 100.0\ninterest = -0.1\nmax_loan = 5.0",
-        ),
-        &["agents[0].interest", "-0.1", "interest rate"],
-    );
-    rejects(
-        &with_lending(
-            "",
-            "[[agents]]\nkind = \"lender\"\ncapital = -5.0\ninterest = 0.1\nmax_loan = 5.0",
-        ),
-        &["agents[0].capital", "-5"],
-    );
-    rejects(
-        &with_lending(
-            "",
-            "[[agents]]\nkind = \"sybil\"\nidentities = 0\nupload = \"1 Mbit/s\"\ndownload = \"1 Mbit/s\"",
-        ),
-        &["agents[0].identities", "got 0"],
-    );
-    // A lend policy with a negative interest, and what needs credit without it.
-    rejects(
-        &format!(
-            "{}\n[economy.lending]\n",
-            with_economy(
-                "",
-                &format!("{PRICED}\nlend = {{ interest = -1.0, max_loan = 1.0 }}")
-            )
-        ),
-        &["economy.strategies[0].lend.interest", "-1"],
-    );
-    rejects(
-        &with_economy("", &format!("{PRICED}\nborrow = {{ amount = 5.0 }}")),
-        &["economy.strategies[0].borrow", "[economy.lending]"],
-    );
-    rejects(
-        &format!(
-            "{SMALL}\n[[agents]]\nkind = \"lender\"\ncapital = 1.0\ninterest = 0.1\nmax_loan = 1.0\n"
-        ),
-        &["agents[0].kind", "[economy.lending]"],
-    );
-    rejects(
-        &SMALL.replace(
-            "seeding = { kind = \"exponential\", mean = \"2min\" }",
-            "seeding = { kind = \"until_repaid\", max_time = \"1h\" }",
-        ),
-        &[
-            "torrents[0].seeding.kind",
-            "until_repaid",
-            "[economy.lending]",
-        ],
-    );
-}
-
-#[test]
-fn bounty_and_arbitrage_values_out_of_range_name_the_field() {
-    let on_demand = SMALL.replace(
-        "arrivals = { kind = \"flash_crowd\"",
-        "publish = \"on_demand\"\narrivals = { kind = \"flash_crowd\"",
-    );
-    let board = |tax: &str, agent: &str, base: &str| {
-        format!(
-            "{}\n[economy.bounties]\ntax = {tax}\n{agent}\n",
-            with_economy("", PRICED).replace(SMALL, base)
-        )
-    };
-    let requester = |torrent: &str, post: &str, deadline: &str| {
-        format!(
-            "[[agents]]\nkind = \"requester\"\ntorrents = [\"{torrent}\"]\nreward = 5.0\ncapital = 5.0\npost_at = \"{post}\"\ndeadline = \"{deadline}\""
-        )
-    };
-    rejects(
-        &board("1.0", "", &on_demand),
-        &["economy.bounties.tax", "[0, 1)", "1"],
-    );
-    rejects(
-        &board("-0.1", "", &on_demand),
-        &["economy.bounties.tax", "-0.1"],
-    );
-    rejects(
-        &board("0.1", &requester("file", "0s", "1h"), SMALL),
-        &["agents[0].torrents[0]", "published at release", "on_demand"],
-    );
-    rejects(
-        &board("0.1", &requester("file", "2h", "1h"), &on_demand),
-        &["agents[0].deadline", "after post_at"],
-    );
-    rejects(
-        &board("0.1", &requester("nosuch", "0s", "1h"), &on_demand),
-        &["agents[0].torrents[0]", "nosuch", "\"file\""],
-    );
-    let sites = "[[sites]]\nname = \"a\"\n[[sites]]\nname = \"b\"\nlisting_fee = 1.0\n";
-    let arbitrageur = |from: &str, to: &str| {
-        format!(
-            "{}\n{sites}\n[[agents]]\nkind = \"arbitrageur\"\nupload = \"1 Mbit/s\"\ndownload = \"1 Mbit/s\"\nfrom = \"{from}\"\nto = [\"{to}\"]\nselection = {{ kind = \"newest\", within = \"1h\" }}\n",
-            with_economy("", PRICED)
-        )
-    };
-    rejects(
-        &arbitrageur("nowhere", "b"),
-        &["agents[0].from", "nowhere", "\"a\", \"b\""],
-    );
-    rejects(
-        &arbitrageur("a", "elsewhere"),
-        &["agents[0].to[0]", "elsewhere"],
-    );
-    rejects(&arbitrageur("a", "a"), &["agents[0].to[0]", "source"]);
-    rejects(
-        &format!(
-            "{}\n[[sites]]\nname = \"a\"\nlisting_fee = -2.0\n",
-            with_economy("", PRICED)
-        ),
-        &["sites[0].listing_fee", "-2"],
     );
 }

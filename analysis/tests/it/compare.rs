@@ -113,3 +113,46 @@ fn bad_comparisons_are_refused_and_different_horizons_noted() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(String::from_utf8_lossy(&o.stdout).contains("horizons differ"));
 }
+
+#[test]
+fn a_rerun_replaces_an_earlier_comparison_and_leaves_other_directories_alone() {
+    let dir = temp_dir("compare-rerun");
+    std::fs::write(dir.join("s.toml"), SMALL).unwrap();
+    let args = |out: &'static str| {
+        vec![
+            "compare",
+            "s.toml",
+            "--variant",
+            "slow:classes[0].upload=\"500 kbit/s\"",
+            "--replicates",
+            "2",
+            "--out",
+            out,
+        ]
+    };
+    let o = tokenswarm(&args("cmp"), &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = std::fs::read(dir.join("cmp/compare.csv")).unwrap();
+    assert!(tokenswarm(&["plot", "cmp"], &dir).status.success());
+    let o = tokenswarm(&args("cmp"), &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(dir.join("cmp/compare.csv")).unwrap(), first);
+    assert!(!dir.join("cmp/plots").exists(), "stale plots are gone");
+    let leftovers: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::create_dir_all(dir.join("mine")).unwrap();
+    std::fs::write(dir.join("mine/notes.txt"), "keep").unwrap();
+    let o = tokenswarm(&args("mine"), &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("holds no earlier comparison"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mine/notes.txt")).unwrap(),
+        "keep"
+    );
+}

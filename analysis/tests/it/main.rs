@@ -2,6 +2,7 @@
 //! sweeps, plots and the regression check.
 
 mod bad_input;
+mod bad_institutions;
 mod checks;
 mod cluster;
 mod compare;

@@ -312,7 +312,7 @@ mod tests {
         let mut h = holding(bytes);
         let (mut t, mut billed) = (SimTime::ZERO, 0u64);
         for &c in &cuts_s {
-            t = t + SimDuration::from_secs(c);
+            t += SimDuration::from_secs(c);
             billed += h.accrue(t, rate);
         }
         let total_us = u128::from(t.since(SimTime::ZERO).as_micros());
