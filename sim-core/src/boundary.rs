@@ -167,6 +167,19 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// A host of `agent`'s own, on its own IP address.
+    pub fn own_host(agent: AgentId, upload: u64, download: u64, strategy: Option<usize>) -> Self {
+        Command::CreateHost {
+            agent,
+            upload,
+            download,
+            strategy,
+            ip_of: None,
+        }
+    }
+}
+
 /// A listing as the layers above see it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct ListingView {

@@ -266,13 +266,12 @@ impl Seedbox {
 
 impl Agent for Seedbox {
     fn start(&mut self, _view: &dyn WorldView, out: &mut Vec<Command>) {
-        out.push(Command::CreateHost {
-            agent: self.id,
-            upload: self.upload,
-            download: self.download,
-            strategy: self.strategy,
-            ip_of: None,
-        });
+        out.push(Command::own_host(
+            self.id,
+            self.upload,
+            self.download,
+            self.strategy,
+        ));
     }
 
     fn on_fact(&mut self, fact: &Fact, view: &dyn WorldView, out: &mut Vec<Command>) {

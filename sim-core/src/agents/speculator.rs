@@ -209,13 +209,12 @@ impl Speculator {
 
 impl Agent for Speculator {
     fn start(&mut self, view: &dyn WorldView, out: &mut Vec<Command>) {
-        out.push(Command::CreateHost {
-            agent: self.id,
-            upload: self.upload,
-            download: self.download,
-            strategy: self.strategy,
-            ip_of: None,
-        });
+        out.push(Command::own_host(
+            self.id,
+            self.upload,
+            self.download,
+            self.strategy,
+        ));
         out.push(Command::WakeAt {
             agent: self.id,
             at: view.now() + self.reselect,
