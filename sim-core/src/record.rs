@@ -73,6 +73,8 @@ pub struct PeerRecord {
     /// The identity it joined under.
     pub identity: IdentityId,
     pub publisher: bool,
+    /// Online at release as part of a warm start (not an arrival).
+    pub warm: bool,
     pub joined_at: SimTime,
     pub completed_at: Option<SimTime>,
     pub left_at: Option<SimTime>,

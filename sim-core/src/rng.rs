@@ -41,6 +41,8 @@ pub enum Stream {
     Users = 12,
     /// The world's draws at admission and routing (come-backs after bans, fake listings).
     World = 13,
+    /// Warm starts: the classes of their hosts and the pieces their leechers hold.
+    WarmStart = 14,
 }
 
 /// The index `u` (uniform in [0, 1)) falls on when `shares` (summing to 1) are laid end to

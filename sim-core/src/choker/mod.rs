@@ -48,6 +48,9 @@ pub struct Candidate {
     /// When its current (if `unchoked`) or most recent unchoke began, regular or optimistic
     /// (`None` = never unchoked). Drives round-robin seeding.
     pub last_unchoked: Option<SimTime>,
+    /// Bytes we sent to it since its current unchoke began (0 while choked). Drives
+    /// round-robin seeding's piece quota.
+    pub sent_since_unchoked: u64,
 }
 
 /// What a choker sees at one decision: the time, whether the choking peer is a seed, and its
@@ -62,6 +65,8 @@ pub struct ChokeView<'a> {
     /// auction); their holders are not among the candidates. Only [`Choker::rechoke`] reads
     /// it; between rechokes paid holders appear as unchoked candidates and count as used.
     pub reserved_slots: u32,
+    /// The torrent's piece length in bytes (round-robin seeding counts its quota in pieces).
+    pub piece_bytes: u64,
 }
 
 /// The outcome of a rechoke: unchoke exactly these peers, choke every other neighbour.
@@ -134,5 +139,6 @@ pub(crate) fn idle_candidate(peer: u32) -> Candidate {
         snubbed: false,
         last_optimistic: None,
         last_unchoked: None,
+        sent_since_unchoked: 0,
     }
 }

@@ -94,6 +94,7 @@ mod tests {
             snubbed: false,
             last_optimistic: last_opt_s.map(|s| SimTime(s * 1_000_000)),
             last_unchoked: None,
+            sent_since_unchoked: 0,
         }
     }
 

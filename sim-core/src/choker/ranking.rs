@@ -1,8 +1,8 @@
 //! Regular-slot ranking: the comparators that order unchoke candidates, best first.
 //!
 //! Invariant: every order is total and reproducible. A candidate's key is
-//! `(tier, value, random, peer)`, compared lexicographically, smaller first: `tier` and `value`
-//! come from the [`Ranking`] rule, `random` is a fresh `u64` drawn from the passed rng for every
+//! `(tier, value, since, random, peer)`, compared lexicographically, smaller first: `tier`,
+//! `value` and `since` come from the [`Ranking`] rule, `random` is a fresh `u64` drawn from the passed rng for every
 //! ranked candidate in ascending peer-id order (so the result does not depend on the order the
 //! candidates are given in, and equal-rate peers are not always the low ids), and `peer` id
 //! ascending settles the (practically impossible) equal random draws.
@@ -10,6 +10,7 @@
 use super::Candidate;
 use crate::ids::PeerId;
 use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
 use rand::RngExt;
 
 /// How regular slots are ranked.
@@ -19,18 +20,28 @@ pub enum Ranking {
     DownloadRate,
     /// Seeding (mainline, Transmission): fastest `upload_rate` (what we send it) first.
     UploadRate,
-    /// Seeding (libtorrent-style rotation), best first:
-    /// 1. [`Slot::Fresh`] holders (unchoked by `fill_free_slots` since the previous
-    ///    rechoke), by `last_unchoked` descending: they keep their slot through one rechoke;
-    /// 2. [`Slot::Waiting`] peers (choked, or a current optimistic unchoke), by
-    ///    `last_unchoked` ascending, never-unchoked (`None`) first: the one whose last unchoke
-    ///    began longest ago gets a slot first;
-    /// 3. [`Slot::Held`] holders, by `last_unchoked` descending: the one whose current unchoke
-    ///    began longest ago loses its slot first.
-    ///
-    /// So at each rechoke up to `regular_slots` waiting peers replace the longest-serving
-    /// holders, and slots rotate through all interested peers.
-    RoundRobin,
+    /// Seeding, libtorrent's `round_robin` (`unchoke_compare_rr` in `src/choker.cpp`).
+    RoundRobin(RoundRobin),
+}
+
+/// libtorrent's round-robin seeding rule at one decision. Best first:
+/// 1. peers whose slot is not used up before peers whose slot is: a holder has used up its
+///    slot once it was sent more than `quota_bytes` since its unchoke began *and* has held
+///    it for more than `min_hold`;
+/// 2. then by the rate we send to it, fastest first (a waiting peer counts 0, so holders we
+///    are serving keep their slots);
+/// 3. then by when its last unchoke began, longest ago first (never-unchoked peers before
+///    every real time): among waiting peers, the one that waited longest gets a slot first.
+///
+/// So a holder keeps its slot until it has received its quota of pieces, and then the peers
+/// waiting longest take the used-up slots in turn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoundRobin {
+    pub now: SimTime,
+    /// `seeding_piece_quota` × the torrent's piece length, in bytes.
+    pub quota_bytes: u64,
+    /// `seeding_min_unchoke`: a slot is used up only after it was held this long.
+    pub min_hold: SimDuration,
 }
 
 /// Where a candidate stands before a decision (only [`Ranking::RoundRobin`] looks at it).
@@ -38,9 +49,7 @@ pub enum Ranking {
 pub enum Slot {
     /// Choked, or unchoked only as an optimistic.
     Waiting,
-    /// In a regular slot given by `fill_free_slots` since the previous rechoke.
-    Fresh,
-    /// In a regular slot given at a rechoke or kept since one.
+    /// In a regular slot.
     Held,
 }
 
@@ -49,25 +58,27 @@ pub enum Slot {
 struct RankKey {
     tier: u8,
     value: u64,
+    since: u64,
     random: u64,
     peer: PeerId,
 }
 
 impl Ranking {
-    /// The rule-specific part of a candidate's key, `(tier, value)`, smaller first.
-    pub fn primary(self, c: &Candidate, slot: Slot) -> (u8, u64) {
+    /// The rule-specific part of a candidate's key, `(tier, value, since)`, smaller first.
+    pub fn primary(self, c: &Candidate, slot: Slot) -> (u8, u64, u64) {
         match self {
-            Ranking::DownloadRate => (0, u64::MAX - c.download_rate),
-            Ranking::UploadRate => (0, u64::MAX - c.upload_rate),
-            Ranking::RoundRobin => {
-                // A holder without a start time is treated as unchoked at time 0; a waiting
-                // peer that was never unchoked sorts before every real time.
-                let start = c.last_unchoked.map_or(0, |t| t.0);
-                match slot {
-                    Slot::Fresh => (0, u64::MAX - start),
-                    Slot::Waiting => (1, c.last_unchoked.map_or(0, |t| t.0.saturating_add(1))),
-                    Slot::Held => (2, u64::MAX - start),
-                }
+            Ranking::DownloadRate => (0, u64::MAX - c.download_rate, 0),
+            Ranking::UploadRate => (0, u64::MAX - c.upload_rate, 0),
+            Ranking::RoundRobin(rule) => {
+                let held = slot == Slot::Held;
+                let used_up = held
+                    && c.sent_since_unchoked > rule.quota_bytes
+                    && c.last_unchoked
+                        .is_some_and(|t| rule.now.since(t) > rule.min_hold);
+                let rate = if held { c.upload_rate } else { 0 };
+                // A peer never unchoked sorts before every real unchoke time.
+                let since = c.last_unchoked.map_or(0, |t| t.0.saturating_add(1));
+                (u8::from(used_up), u64::MAX - rate, since)
             }
         }
     }
@@ -94,10 +105,11 @@ pub fn rank<'a>(
     let keys = &mut buffer.0;
     keys.clear();
     keys.extend(candidates.into_iter().map(|c| {
-        let (tier, value) = ranking.primary(c, slot(c));
+        let (tier, value, since) = ranking.primary(c, slot(c));
         RankKey {
             tier,
             value,
+            since,
             random: 0,
             peer: c.peer,
         }
@@ -195,23 +207,43 @@ mod tests {
     }
 
     #[test]
-    fn round_robin_tiers() {
+    fn round_robin_keeps_served_holders_until_their_quota_is_used_up() {
         let t = |s: u64| Some(SimTime(s * 1_000_000));
+        let rule = Ranking::RoundRobin(RoundRobin {
+            now: SimTime(200 * 1_000_000),
+            quota_bytes: 1000,
+            min_hold: SimDuration::from_secs(60),
+        });
         let mut cs: Vec<Candidate> = (0..7).map(cand).collect();
-        // 0: held since 10 s; 1: held since 20 s; 2: fresh since 35 s; 6: fresh since 32 s;
-        // 3: waiting, last unchoked 5 s; 4: waiting, never unchoked; 5: waiting, last 25 s.
-        let starts = [t(10), t(20), t(35), t(5), None, t(25), t(32)];
-        for (c, s) in cs.iter_mut().zip(starts) {
-            c.last_unchoked = s;
+        // (last unchoked, sent since, rate): 0 held 150 s, used up; 1 held 20 s, past the
+        // quota but under a minute; 2 held 100 s under the quota, rate 50; 6 like 2 at rate 80;
+        // 3 waiting since 5 s; 4 never unchoked; 5 waiting since 25 s; 1 and 0 are holders.
+        let rows = [
+            (t(50), 5000, 90),
+            (t(180), 5000, 10),
+            (t(100), 500, 50),
+            (t(5), 0, 0),
+            (None, 0, 0),
+            (t(25), 0, 0),
+            (t(100), 900, 80),
+        ];
+        for (c, (at, sent, rate)) in cs.iter_mut().zip(rows) {
+            c.last_unchoked = at;
+            c.sent_since_unchoked = sent;
+            c.upload_rate = rate;
+            c.unchoked = at.is_some() && matches!(c.peer.0, 0 | 1 | 2 | 6);
         }
-        let slot = |c: &Candidate| match c.peer.0 {
-            0 | 1 => Slot::Held,
-            2 | 6 => Slot::Fresh,
-            _ => Slot::Waiting,
+        let slot = |c: &Candidate| {
+            if c.unchoked {
+                Slot::Held
+            } else {
+                Slot::Waiting
+            }
         };
         let refs: Vec<&Candidate> = cs.iter().collect();
         let mut rng = stream(2, Stream::Choker);
-        let order = ranked(&refs, Ranking::RoundRobin, slot, 7, &mut rng);
-        assert_eq!(order, ids(&[2, 6, 4, 3, 5, 1, 0]));
+        let order = ranked(&refs, rule, slot, 7, &mut rng);
+        // Served holders by rate, then waiting peers longest-waiting first, the used-up last.
+        assert_eq!(order, ids(&[6, 2, 1, 4, 3, 5, 0]));
     }
 }

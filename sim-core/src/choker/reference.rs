@@ -2,11 +2,10 @@
 //! entirely by [`ChokerParams`].
 //!
 //! Invariant: its record of current optimistic unchokes holds at most `optimistic_slots`
-//! distinct peers, none of them in the same decision's regular set; its record of peers filled
-//! between rechokes is emptied at every rechoke.
+//! distinct peers, none of them in the same decision's regular set.
 
 use super::optimistic::{self, OptimisticParams};
-use super::ranking::{self, RankBuffer, Ranking, Slot};
+use super::ranking::{self, RankBuffer, Ranking, RoundRobin, Slot};
 use super::{Candidate, ChokeDecision, ChokeView, Choker};
 use crate::config::{ChokerParams, SeedRanking};
 use crate::ids::PeerId;
@@ -28,7 +27,7 @@ use crate::time::SimDuration;
 ///    else is left.
 ///
 /// Between rechokes, [`Choker::fill_free_slots`] ranks the choked eligible candidates the same
-/// way and records whom it unchoked ([`Slot::Fresh`] for round robin until the next rechoke).
+/// way.
 #[derive(Clone, Debug)]
 pub struct ReferenceChoker {
     params: ChokerParams,
@@ -36,9 +35,6 @@ pub struct ReferenceChoker {
     optimistic: Vec<PeerId>,
     /// Rechokes done so far.
     rechokes: u64,
-    /// Peers given a regular slot by `fill_free_slots` since the previous rechoke (round
-    /// robin keeps them through the next rechoke).
-    filled: Vec<PeerId>,
     /// Scratch of the rankings (no allocation per decision).
     buffer: RankBuffer,
 }
@@ -50,7 +46,6 @@ impl ReferenceChoker {
             params,
             optimistic: Vec::new(),
             rechokes: 0,
-            filled: Vec::new(),
             buffer: RankBuffer::default(),
         }
     }
@@ -73,13 +68,19 @@ impl ReferenceChoker {
     }
 
     /// The regular-slot ranking for this view.
-    fn ranking(&self, seeding: bool) -> Ranking {
-        if !seeding {
+    fn ranking(&self, view: &ChokeView) -> Ranking {
+        if !view.seeding {
             return Ranking::DownloadRate;
         }
         match self.params.seed_ranking {
             SeedRanking::UploadRate => Ranking::UploadRate,
-            SeedRanking::RoundRobin => Ranking::RoundRobin,
+            SeedRanking::RoundRobin => Ranking::RoundRobin(RoundRobin {
+                now: view.now,
+                quota_bytes: view
+                    .piece_bytes
+                    .saturating_mul(u64::from(self.params.seeding_piece_quota)),
+                min_hold: self.params.seeding_min_unchoke,
+            }),
         }
     }
 
@@ -89,19 +90,20 @@ impl ReferenceChoker {
     fn rank_regular<'a>(
         &mut self,
         pool: impl Iterator<Item = &'a Candidate> + Clone,
-        seeding: bool,
+        view: &ChokeView,
         best: usize,
         rng: &mut SimRng,
     ) -> Vec<PeerId> {
         let mut buffer = std::mem::take(&mut self.buffer);
         let mut ranked = Vec::new();
+        let seeding = view.seeding;
         let preferred = pool
             .clone()
             .filter(|c| c.interested && (seeding || !c.snubbed));
-        self.rank(preferred, seeding, best, &mut buffer, &mut ranked, rng);
+        self.rank(preferred, view, best, &mut buffer, &mut ranked, rng);
         let snubbing = pool.filter(|c| c.interested && !seeding && c.snubbed);
         let rest = best - ranked.len();
-        self.rank(snubbing, seeding, rest, &mut buffer, &mut ranked, rng);
+        self.rank(snubbing, view, rest, &mut buffer, &mut ranked, rng);
         self.buffer = buffer;
         ranked
     }
@@ -119,13 +121,10 @@ impl ReferenceChoker {
         self.optimistic.contains(&peer)
     }
 
-    /// Where `c` stands: waiting (choked or optimistic), fresh (filled since the previous
-    /// rechoke) or held.
+    /// Where `c` stands: waiting (choked or optimistic) or holding a regular slot.
     fn slot(&self, c: &Candidate) -> Slot {
         if !c.unchoked || self.is_optimistic(c.peer) {
             Slot::Waiting
-        } else if self.filled.contains(&c.peer) {
-            Slot::Fresh
         } else {
             Slot::Held
         }
@@ -135,13 +134,13 @@ impl ReferenceChoker {
     fn rank<'a>(
         &self,
         pool: impl Iterator<Item = &'a Candidate>,
-        seeding: bool,
+        view: &ChokeView,
         best: usize,
         buffer: &mut RankBuffer,
         out: &mut Vec<PeerId>,
         rng: &mut SimRng,
     ) {
-        let ranking = self.ranking(seeding);
+        let ranking = self.ranking(view);
         ranking::rank(pool, ranking, |c| self.slot(c), best, buffer, out, rng);
     }
 
@@ -160,7 +159,7 @@ impl Choker for ReferenceChoker {
             .params
             .regular_slots
             .saturating_sub(view.reserved_slots) as usize;
-        let regular = self.rank_regular(view.candidates.iter(), view.seeding, slots, rng);
+        let regular = self.rank_regular(view.candidates.iter(), view, slots, rng);
 
         let rotate = self.rechokes.is_multiple_of(self.optimistic_period());
         let previous = std::mem::take(&mut self.optimistic);
@@ -198,7 +197,6 @@ impl Choker for ReferenceChoker {
             self.optimistic.extend(picks);
         }
         self.rechokes += 1;
-        self.filled.clear();
         ChokeDecision {
             regular,
             optimistic: self.optimistic.clone(),
@@ -217,9 +215,7 @@ impl Choker for ReferenceChoker {
             return Vec::new();
         }
         let pool = view.candidates.iter().filter(|c| !c.unchoked);
-        let best = self.rank_regular(pool, view.seeding, free, rng);
-        self.filled.extend(&best);
-        best
+        self.rank_regular(pool, view, free, rng)
     }
 
     /// Regular slots minus the unchoked interested peers that are not optimistic unchokes.
@@ -229,7 +225,6 @@ impl Choker for ReferenceChoker {
 
     fn forget(&mut self, peer: PeerId) {
         self.optimistic.retain(|&p| p != peer);
-        self.filled.retain(|&p| p != peer);
     }
 
     fn rechoke_interval(&self) -> SimDuration {

@@ -1,6 +1,7 @@
 //! Behaviour tests of the reference choker, driven like the engine will drive it: a [`Driver`]
 //! holds one peer's neighbours and applies each decision to their `unchoked`,
-//! `last_unchoked` and `last_optimistic` fields.
+//! `last_unchoked`, `last_optimistic` and `sent_since_unchoked` fields (an unchoked neighbour
+//! is sent its `upload_rate` for each simulated second).
 
 use super::*;
 use crate::config::{ClientProfile, OptimisticRule};
@@ -19,6 +20,9 @@ struct Driver {
 }
 
 use crate::choker::idle_candidate as idle;
+
+/// The test torrent's piece length, in bytes.
+const PIECE_BYTES: u64 = 1000;
 
 fn secs(s: u64) -> SimTime {
     SimTime(s * 1_000_000)
@@ -48,6 +52,9 @@ impl Driver {
             if on && !c.unchoked {
                 c.last_unchoked = Some(self.now);
             }
+            if !on || !c.unchoked {
+                c.sent_since_unchoked = 0;
+            }
             if optimistic.contains(&c.peer) && !self.optimistic.contains(&c.peer) {
                 c.last_optimistic = Some(self.now);
             }
@@ -63,6 +70,7 @@ impl Driver {
             seeding: self.seeding,
             candidates: &self.cands,
             reserved_slots: 0,
+            piece_bytes: PIECE_BYTES,
         };
         f(self.choker.as_mut(), &view, &mut self.rng)
     }
@@ -73,7 +81,11 @@ impl Driver {
         check_invariants(&d, &self.cands);
         let all: Vec<PeerId> = d.unchoked().collect();
         self.apply(&all, &d.optimistic.clone());
-        self.now += self.choker.rechoke_interval();
+        let interval = self.choker.rechoke_interval();
+        self.now += interval;
+        for c in self.cands.iter_mut().filter(|c| c.unchoked) {
+            c.sent_since_unchoked += c.upload_rate * interval.as_micros() / 1_000_000;
+        }
         d
     }
 
@@ -121,7 +133,7 @@ fn profiles_slot_counts_intervals_and_optimistic_hold() {
     let table = [
         (ClientProfile::Bep3, 3, 10, 3),
         (ClientProfile::Libtorrent, 7, 15, 2),
-        (ClientProfile::Transmission, 14, 10, 4),
+        (ClientProfile::Transmission, 14, 10, 5),
     ];
     for (profile, regular, interval_s, hold) in table {
         let mut d = Driver::new(profile.defaults(), 30, 7);
@@ -165,34 +177,72 @@ fn leecher_takes_fastest_downloaders_seed_fastest_uploads() {
     assert_eq!(d.step().regular, ids(&[4, 2, 7]));
 }
 
-#[test]
-fn round_robin_seeding_rotates_slots() {
+/// A round-robin seed with 20 interested peers, 7 slots and no optimistic slot, every peer
+/// sent `rate` bytes/s while unchoked; returns the decisions of `rechokes` rechokes.
+fn round_robin_run(rate: u64, quota: u32, rechokes: usize) -> Vec<ChokeDecision> {
     let mut p = ClientProfile::Libtorrent.defaults();
     p.optimistic_slots = 0;
+    p.seeding_piece_quota = quota;
     let mut d = Driver::new(p, 20, 3);
     d.seeding = true;
     for c in &mut d.cands {
-        // Fixed, distinct rates: a rate ranking would never rotate.
-        c.upload_rate = 100 * u64::from(c.peer.0);
+        c.upload_rate = rate;
     }
-    let mut count = [0u32; 20];
-    for i in 0..40 {
-        let dec = d.step();
-        assert_eq!(dec.regular.len(), 7);
-        for p in &dec.regular {
-            count[p.index()] += 1;
-        }
-        if i == 2 {
-            // 3 rechokes × 7 slots ≥ 20 peers: everyone has been served once.
-            assert!(count.iter().all(|&n| n >= 1), "{count:?}");
+    (0..rechokes).map(|_| d.step()).collect()
+}
+
+/// How many consecutive rechokes each peer held a slot, one entry per completed stint.
+fn stints(decisions: &[ChokeDecision]) -> Vec<usize> {
+    let mut run = [0usize; 20];
+    let mut out = Vec::new();
+    for d in decisions {
+        for (i, n) in run.iter_mut().enumerate() {
+            if d.regular.contains(&PeerId(i as u32)) {
+                *n += 1;
+            } else if *n > 0 {
+                out.push(std::mem::take(n));
+            }
         }
     }
-    let (lo, hi) = (count.iter().min(), count.iter().max());
-    assert!(hi.zip(lo).is_some_and(|(h, l)| h - l <= 2), "{count:?}");
+    out
 }
 
 #[test]
-fn round_robin_keeps_a_slot_filled_between_rechokes() {
+fn round_robin_seeding_rotates_slots_once_the_quota_is_sent() {
+    // 1,000 B/s and a 20-piece quota of 1,000-byte pieces: a holder has used up its slot
+    // once sent more than 20,000 bytes, after 21 s, but keeps it for more than a minute
+    // (libtorrent's `minutes(1)`): unchoked at a rechoke, it is sent 15,000 bytes per 15 s
+    // interval, so it loses the slot at the 5th rechoke after (75 s > 60 s).
+    let decisions = round_robin_run(1000, 20, 40);
+    for d in &decisions {
+        assert_eq!(d.regular.len(), 7);
+    }
+    let s = stints(&decisions);
+    assert!(!s.is_empty());
+    assert!(s.iter().all(|&n| n == 5), "{s:?}");
+    let mut served = [false; 20];
+    for d in &decisions[..15] {
+        for p in &d.regular {
+            served[p.index()] = true;
+        }
+    }
+    // 15 rechokes: three rounds of 7 five-rechoke stints cover all 20 peers.
+    assert!(served.iter().all(|&x| x), "{served:?}");
+}
+
+#[test]
+fn round_robin_holds_a_slow_peer_until_it_got_its_quota() {
+    // 100 B/s: 20,000 bytes take 200 s, past the minute; stints last 14 rechokes (210 s).
+    let s = stints(&round_robin_run(100, 20, 60));
+    assert!(!s.is_empty());
+    assert!(s.iter().all(|&n| n == 14), "{s:?}");
+    // Quota 0: only the minute counts.
+    let s = stints(&round_robin_run(100, 0, 60));
+    assert!(s.iter().all(|&n| n == 5), "{s:?}");
+}
+
+#[test]
+fn round_robin_keeps_a_slot_filled_between_rechokes_while_serving_it() {
     let mut p = ClientProfile::Libtorrent.defaults();
     p.optimistic_slots = 0;
     // 20 interested: 7 unchoked at 100 s, 13 waiting.
@@ -203,10 +253,12 @@ fn round_robin_keeps_a_slot_filled_between_rechokes() {
     d.cand(first.regular[0].0).interested = false;
     let filled = d.fill();
     assert_eq!(filled.len(), 1);
+    // Only the filled peer is being sent data; the others stalled (rate 0).
+    d.cand(filled[0].0).upload_rate = 500;
     d.now = secs(115);
     let second = d.step();
-    // 12 peers still wait, more than the 7 slots, yet the peer unchoked after the last
-    // rechoke keeps its slot; every peer that held since 100 s loses its slot.
+    // 12 peers still wait, more than the 7 slots: the peer being served keeps its slot and
+    // the stalled holders give theirs to the peers waiting longest.
     assert_eq!(second.regular[0], filled[0], "{second:?}");
     assert!(
         second.regular.iter().all(|p| !first.regular.contains(p)),
@@ -315,6 +367,7 @@ fn weighted_random_favours_young_connections_threefold() {
         seeding: false,
         candidates: &cands,
         reserved_slots: 0,
+        piece_bytes: PIECE_BYTES,
     };
     let mut rng = stream(11, Stream::Choker);
     let (mut young, mut old) = (0u32, 0u32);

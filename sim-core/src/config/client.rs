@@ -15,7 +15,7 @@ pub enum ClientProfile {
     /// libtorrent-rasterbar: 7 + 1, rechoke 15 s, optimistic 30 s to the longest-waiting peer,
     /// round-robin seeding.
     Libtorrent,
-    /// Transmission: 14 + 1, rechoke 10 s, optimistic held 40 s, peers younger than 45 s 3×.
+    /// Transmission 3.00: 14 + 1, rechoke 10 s, optimistic held 50 s, peers younger than 45 s 3×.
     Transmission,
 }
 
@@ -78,6 +78,11 @@ pub struct ChokerConfig {
     /// Window over which transfer rates are measured for ranking.
     pub rate_window: Option<Duration>,
     pub seed_ranking: Option<SeedRanking>,
+    /// Round-robin seeding: a holder keeps its slot until it was sent this many pieces
+    /// (libtorrent's `seeding_piece_quota`) …
+    pub seeding_piece_quota: Option<u32>,
+    /// … and held the slot for longer than this.
+    pub seeding_min_unchoke: Option<Duration>,
     /// A peer that sent us nothing for this long while we wanted its pieces is snubbing us and
     /// gets only optimistic unchokes from us.
     pub snub_time: Option<Duration>,
@@ -96,8 +101,16 @@ pub struct ChokerParams {
     pub new_peer_age: SimDuration,
     pub rate_window: SimDuration,
     pub seed_ranking: SeedRanking,
+    /// Round-robin seeding only: pieces a holder receives before its slot is used up.
+    pub seeding_piece_quota: u32,
+    /// Round-robin seeding only: a slot is used up only after it was held this long.
+    pub seeding_min_unchoke: SimDuration,
     pub snub_time: SimDuration,
 }
+
+/// Round-robin seeding's quota in pieces, for every profile (libtorrent's
+/// `seeding_piece_quota`, `src/settings_pack.cpp`; the other clients do not rotate).
+const ROUND_ROBIN_QUOTA: u32 = 20;
 
 impl ClientProfile {
     /// The reference client's defaults.
@@ -115,6 +128,8 @@ impl ClientProfile {
                 new_peer_age: s(30),
                 rate_window: s(20),
                 seed_ranking: SeedRanking::UploadRate,
+                seeding_piece_quota: ROUND_ROBIN_QUOTA,
+                seeding_min_unchoke: s(60),
                 snub_time: s(60),
             },
             ClientProfile::Libtorrent => ChokerParams {
@@ -128,6 +143,8 @@ impl ClientProfile {
                 new_peer_age: s(0),
                 rate_window: s(15),
                 seed_ranking: SeedRanking::RoundRobin,
+                seeding_piece_quota: ROUND_ROBIN_QUOTA,
+                seeding_min_unchoke: s(60),
                 snub_time: s(60),
             },
             ClientProfile::Transmission => ChokerParams {
@@ -135,12 +152,15 @@ impl ClientProfile {
                 regular_slots: 14,
                 optimistic_slots: 1,
                 rechoke_interval: s(10),
-                optimistic_interval: s(40),
+                // Set to 4 rechokes, counted down and released on the 5th (peer-mgr.c 3.00).
+                optimistic_interval: s(50),
                 optimistic_rule: OptimisticRule::WeightedRandom,
                 new_peer_weight: 3,
                 new_peer_age: s(45),
                 rate_window: s(20),
                 seed_ranking: SeedRanking::UploadRate,
+                seeding_piece_quota: ROUND_ROBIN_QUOTA,
+                seeding_min_unchoke: s(60),
                 snub_time: s(60),
             },
         }
@@ -163,6 +183,8 @@ impl ChokerConfig {
             new_peer_age: dur(self.new_peer_age, d.new_peer_age),
             rate_window: dur(self.rate_window, d.rate_window),
             seed_ranking: self.seed_ranking.unwrap_or(d.seed_ranking),
+            seeding_piece_quota: self.seeding_piece_quota.unwrap_or(d.seeding_piece_quota),
+            seeding_min_unchoke: dur(self.seeding_min_unchoke, d.seeding_min_unchoke),
             snub_time: dur(self.snub_time, d.snub_time),
         }
     }
@@ -181,6 +203,8 @@ impl ChokerConfig {
             new_peer_age: Some(Duration(p.new_peer_age)),
             rate_window: Some(Duration(p.rate_window)),
             seed_ranking: Some(p.seed_ranking),
+            seeding_piece_quota: Some(p.seeding_piece_quota),
+            seeding_min_unchoke: Some(Duration(p.seeding_min_unchoke)),
             snub_time: Some(Duration(p.snub_time)),
         };
     }
@@ -285,6 +309,24 @@ pub struct TrackerConfig {
     /// re-announces).
     #[serde(default = "default_min_announce_interval")]
     pub min_announce_interval: Duration,
+    /// A connection on which neither side has been interested for this long is closed, when
+    /// the peer holds at least `max_connections − 5` connections (libtorrent's
+    /// `inactivity_timeout`, 600 s, `peer_connection.cpp` `timed_out_no_interest`); `"0s"`:
+    /// never.
+    #[serde(default = "default_inactivity_timeout")]
+    pub inactivity_timeout: Duration,
+    /// Peer turnover (libtorrent's `peer_turnover`, 4%): every `peer_turnover_interval` a
+    /// peer holding at least `peer_turnover_cutoff_percent` of `max_connections` closes this
+    /// percentage of them (at least one, at most as many as it can replace), least useful
+    /// first, and connects to as many members it is not connected to; 0: never.
+    #[serde(default = "default_peer_turnover_percent")]
+    pub peer_turnover_percent: u32,
+    /// See `peer_turnover_percent` (libtorrent's `peer_turnover_cutoff`, 90%).
+    #[serde(default = "default_peer_turnover_cutoff_percent")]
+    pub peer_turnover_cutoff_percent: u32,
+    /// See `peer_turnover_percent` (libtorrent's `peer_turnover_interval`, 300 s).
+    #[serde(default = "default_peer_turnover_interval")]
+    pub peer_turnover_interval: Duration,
 }
 
 fn default_numwant() -> u32 {
@@ -307,6 +349,22 @@ fn default_max_initiate() -> u32 {
 fn default_min_announce_interval() -> Duration {
     Duration::from_secs(60)
 }
+/// libtorrent `settings_pack.cpp`: `SET(inactivity_timeout, 600, nullptr)`.
+fn default_inactivity_timeout() -> Duration {
+    Duration::from_secs(600)
+}
+/// libtorrent `settings_pack.cpp`: `SET(peer_turnover, 4, nullptr)` (percent).
+fn default_peer_turnover_percent() -> u32 {
+    4
+}
+/// libtorrent `settings_pack.cpp`: `SET(peer_turnover_cutoff, 90, nullptr)` (percent).
+fn default_peer_turnover_cutoff_percent() -> u32 {
+    90
+}
+/// libtorrent `settings_pack.cpp`: `SET(peer_turnover_interval, 300, nullptr)`.
+fn default_peer_turnover_interval() -> Duration {
+    Duration::from_secs(300)
+}
 
 impl Default for TrackerConfig {
     fn default() -> Self {
@@ -317,6 +375,10 @@ impl Default for TrackerConfig {
             max_connections: default_max_connections(),
             max_initiate: default_max_initiate(),
             min_announce_interval: default_min_announce_interval(),
+            inactivity_timeout: default_inactivity_timeout(),
+            peer_turnover_percent: default_peer_turnover_percent(),
+            peer_turnover_cutoff_percent: default_peer_turnover_cutoff_percent(),
+            peer_turnover_interval: default_peer_turnover_interval(),
         }
     }
 }

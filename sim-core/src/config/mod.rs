@@ -18,6 +18,7 @@ mod validate;
 mod validate_capital;
 mod validate_economy;
 mod validate_world;
+mod warm_start;
 mod workload;
 
 pub use agents::{AgentConfig, SelectionConfig};
@@ -41,6 +42,7 @@ pub use validate::{
     ConfigError, MAX_CONNECTIONS, MAX_PIECES, MAX_RATE_WINDOW_RECHOKES, validate_file_name,
 };
 pub use validate_economy::MAX_TOKENS;
+pub use warm_start::{MAX_WARM_PEERS, Progress, Spread, WarmStart};
 pub use workload::{WorkEstimate, WorkTerm};
 
 use crate::units::Duration;

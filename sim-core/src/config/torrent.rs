@@ -34,6 +34,10 @@ pub struct TorrentConfig {
     /// uploader agent publishes it).
     #[serde(default, skip_serializing_if = "is_at_release")]
     pub publish: super::Publish,
+    /// An existing swarm online at release besides the publishers (seeds and partial
+    /// leechers); absent: the swarm starts with its publishers only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_start: Option<super::WarmStart>,
 }
 
 fn is_at_release(p: &super::Publish) -> bool {

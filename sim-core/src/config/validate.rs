@@ -1,6 +1,6 @@
 //! Validation of a parsed scenario: every check names the field and what is allowed.
 
-use super::{ArrivalConfig, ClientConfig, Scenario, SeedingTime, TrackerConfig};
+use super::{ArrivalConfig, ClientConfig, Publish, Scenario, SeedingTime, TrackerConfig};
 use crate::units::Duration;
 use std::fmt;
 
@@ -227,6 +227,15 @@ impl Scenario {
                 ));
             }
             validate_seeding(&f("seeding"), &tor.seeding)?;
+            if let Some(w) = &tor.warm_start {
+                if tor.publish != Publish::AtRelease {
+                    return Err(err(
+                        f("warm_start"),
+                        "needs content published at release (an on-demand release has no swarm yet)",
+                    ));
+                }
+                w.validate(&f("warm_start"))?;
+            }
             if let Some(a) = &tor.abort {
                 positive_duration(f("abort.mean"), a.mean)?;
             }
@@ -288,7 +297,7 @@ pub(super) fn validate_tracker(prefix: &str, t: &TrackerConfig) -> Result<(), Co
         return Err(err(
             f("max_connections"),
             format!(
-                "must be within [1, {MAX_CONNECTIONS}], got {}",
+                "must be within [1, {MAX_CONNECTIONS}], got {}: a peer counts how many of its neighbours hold each piece in one byte (a full mesh of more than 255 peers would need twice the picker's memory per piece; real clients keep 50-200 per torrent)",
                 t.max_connections
             ),
         ));
@@ -298,6 +307,22 @@ pub(super) fn validate_tracker(prefix: &str, t: &TrackerConfig) -> Result<(), Co
     }
     positive_duration(f("announce_interval"), t.announce_interval)?;
     positive_duration(f("min_announce_interval"), t.min_announce_interval)?;
+    if t.peer_turnover_percent > 100 {
+        return Err(err(
+            f("peer_turnover_percent"),
+            format!("must be within [0, 100], got {}", t.peer_turnover_percent),
+        ));
+    }
+    if t.peer_turnover_cutoff_percent == 0 || t.peer_turnover_cutoff_percent > 100 {
+        return Err(err(
+            f("peer_turnover_cutoff_percent"),
+            format!(
+                "must be within [1, 100], got {}",
+                t.peer_turnover_cutoff_percent
+            ),
+        ));
+    }
+    positive_duration(f("peer_turnover_interval"), t.peer_turnover_interval)?;
     Ok(())
 }
 

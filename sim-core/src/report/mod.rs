@@ -132,6 +132,10 @@ crate::documented! {
         /// A completed peer still seeding at the end (publishers excluded): the time it had been
         /// seeding (censored), else empty.
         pub seeding_time_censored_at_s: Option<f64>,
+        /// Online at release as part of the torrent's warm start, not an arrival (its
+        /// times count from the release; the torrent's download and seeding statistics leave it
+        /// out).
+        pub warm_start: bool,
         /// Bytes received, duplicates included.
         pub bytes_downloaded: u64,
         /// Bytes sent.
@@ -211,6 +215,7 @@ impl Report {
                         (false, Some(c), None) => Some(secs(record.end) - secs(c)),
                         _ => None,
                     },
+                    warm_start: p.warm,
                     bytes_downloaded: p.bytes_downloaded,
                     bytes_uploaded: p.bytes_uploaded,
                     bytes_wasted: p.bytes_wasted,
@@ -239,11 +244,12 @@ impl Report {
             .enumerate()
             .map(|(t, state)| {
                 let cfg = &scenario.torrents[state.content.index()];
-                // The listing's users: not its publishers, not agents' hosts.
+                // The listing's users: not its publishers, not its warm start, not agents' hosts.
                 let mine = || {
                     peers.iter().zip(&rows).filter(move |(p, _)| {
                         p.torrent.index() == t
                             && !p.publisher
+                            && !p.warm
                             && hosts[p.host.index()].owner.is_none()
                     })
                 };

@@ -106,6 +106,11 @@ impl Sim {
                 snubbed,
                 last_optimistic: Some(link.last_optimistic).filter(|&t| t != SimTime::NEVER),
                 last_unchoked: Some(link.unchoked_at).filter(|&t| t != SimTime::NEVER),
+                sent_since_unchoked: if row.unchoked {
+                    u64::from(sent.wrapping_sub(link.sent_at_unchoke))
+                } else {
+                    0
+                },
             });
         }
         if sample {
@@ -114,6 +119,11 @@ impl Sim {
         }
         self.scratch_view_rows = rows;
         out
+    }
+
+    /// The piece length of `peer`'s torrent, in bytes.
+    fn piece_size_of(&self, peer: PeerId) -> u64 {
+        self.torrents[self.peers[peer.index()].torrent.index()].piece_size
     }
 
     /// Returns the buffer of [`Self::choke_candidates`] for reuse (no allocation per view).
@@ -176,6 +186,7 @@ impl Sim {
             seeding,
             candidates: view_candidates,
             reserved_slots: paid.len() as u32,
+            piece_bytes: self.piece_size_of(peer),
         };
         let decision = self.peers[peer.index()]
             .choker
@@ -203,6 +214,7 @@ impl Sim {
         self.scratch_unpaid = unpaid;
         // Unchoked neighbours whose last pick found nothing get another chance each round.
         self.retry_idle_uploads(now, peer);
+        self.upkeep(now, peer);
         let next = now + self.rechoke_interval(peer);
         self.queue.schedule(next, Event::Rechoke { peer });
     }
@@ -236,6 +248,7 @@ impl Sim {
             seeding,
             candidates: &candidates,
             reserved_slots: 0,
+            piece_bytes: self.piece_size_of(peer),
         };
         let fill = self.peers[peer.index()]
             .choker

@@ -192,6 +192,13 @@ impl Sim {
                 return;
             }
         }
+        self.start_seeding(now, peer);
+    }
+
+    /// `peer` (a user's seed) begins seeding by its torrent's `seeding` rule.
+    pub(super) fn start_seeding(&mut self, now: SimTime, peer: PeerId) {
+        let t = self.peers[peer.index()].torrent;
+        let content = self.torrents[t.index()].content;
         let seeding = self.scenario.torrents[content.index()].seeding;
         if let SeedingTime::UntilRatio { min_time, .. } = seeding {
             self.queue

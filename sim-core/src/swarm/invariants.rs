@@ -219,3 +219,41 @@ impl Sim {
         Ok(())
     }
 }
+
+/// One online leecher as a liveness check sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LeecherProgress {
+    /// The peer's index.
+    pub peer: u32,
+    /// Bytes it has downloaded so far (grows with every delivery).
+    pub bytes_downloaded: u64,
+    /// Some other online peer of its torrent holds a piece it lacks.
+    pub supplied: bool,
+}
+
+impl Sim {
+    /// Every online leecher's progress and whether the swarm could supply it, for liveness
+    /// checks in tests. Cost O(leechers · online peers · pieces / 64).
+    pub fn leecher_progress(&self) -> Vec<LeecherProgress> {
+        let online: Vec<usize> = (0..self.peers.len())
+            .filter(|&i| self.peers[i].is_online())
+            .collect();
+        online
+            .iter()
+            .filter(|&&i| self.peers[i].state == PeerState::Leeching)
+            .map(|&i| {
+                let p = &self.peers[i];
+                LeecherProgress {
+                    peer: i as u32,
+                    bytes_downloaded: p.bytes_downloaded,
+                    supplied: online.iter().any(|&j| {
+                        let q = &self.peers[j];
+                        j != i
+                            && q.torrent == p.torrent
+                            && q.pieces.have().has_any_missing_from(p.pieces.have())
+                    }),
+                }
+            })
+            .collect()
+    }
+}

@@ -45,6 +45,7 @@ impl Sim {
                     );
                 }
             }
+            self.start_warm(now, t);
         }
         let tor = &mut self.torrents[t.index()];
         if tor.ever_available && tor.pieces_without_copy == 0 {
@@ -262,19 +263,46 @@ impl Sim {
         publisher: bool,
         client: &ClientConfig,
     ) -> PeerId {
+        let start = if publisher {
+            Start::Publisher
+        } else {
+            Start::Empty
+        };
+        self.add_peer_with(now, host, t, start, client)
+    }
+
+    /// Adds a peer of `host` to listing `t` holding what `start` says.
+    pub(super) fn add_peer_with(
+        &mut self,
+        now: SimTime,
+        host: HostId,
+        t: TorrentId,
+        start: Start,
+        client: &ClientConfig,
+    ) -> PeerId {
         let id = PeerId(self.peers.len() as u32);
         let n = self.torrents[t.index()].num_pieces;
         let params = client.choker.params();
-        let pieces = if publisher {
-            PeerPieces::new_seed(n)
-        } else {
-            PeerPieces::new(n)
+        let tracker_turnover_interval = self.torrents[t.index()].tracker.peer_turnover_interval.0;
+        let publisher = matches!(start, Start::Publisher);
+        let pieces = match &start {
+            Start::Publisher => PeerPieces::new_seed(n),
+            Start::Empty => PeerPieces::new(n),
+            Start::Warm(held) => {
+                let mut p = PeerPieces::new(n);
+                for &piece in held {
+                    p.grant(piece);
+                }
+                p
+            }
         };
+        let seed = pieces.is_seed();
         self.peers.push(Peer {
             host,
             torrent: t,
             publisher,
-            state: if publisher {
+            warm: matches!(start, Start::Warm(_)),
+            state: if seed {
                 PeerState::Seeding
             } else {
                 PeerState::Leeching
@@ -292,11 +320,12 @@ impl Sim {
             fill_pending: false,
             announce_gen: 0,
             next_announce: now,
+            next_turnover: now + tracker_turnover_interval,
             last_announce: None,
             rechokes: 0,
             rate_sample_times: Default::default(),
             joined_at: now,
-            completed_at: if publisher { Some(now) } else { None },
+            completed_at: seed.then_some(now),
             left_at: None,
             leave_reason: None,
             bytes_downloaded: 0,
@@ -315,14 +344,15 @@ impl Sim {
         self.bounty_pledge(now, id);
         let tor = &mut self.torrents[t.index()];
         tor.members.push(id);
-        if publisher {
-            tor.seeds += 1;
-            for c in tor.copies.iter_mut() {
-                if *c == 0 {
-                    tor.pieces_without_copy -= 1;
-                }
-                *c += 1;
+        for &piece in self.peers[id.index()].pieces.have_list() {
+            let c = &mut tor.copies[piece as usize];
+            if *c == 0 {
+                tor.pieces_without_copy -= 1;
             }
+            *c += 1;
+        }
+        if seed {
+            tor.seeds += 1;
         } else {
             tor.leechers += 1;
             self.leechers_online += 1;
@@ -331,7 +361,7 @@ impl Sim {
             .schedule(now + params.rechoke_interval, Event::Rechoke { peer: id });
         self.announce(now, id);
         if self.world.is_some() {
-            if publisher {
+            if seed {
                 self.note_restoration(now, t);
             }
             self.tell(
@@ -340,10 +370,20 @@ impl Sim {
                     peer: id,
                     host,
                     listing: t,
-                    seed: publisher,
+                    seed,
                 },
             );
         }
         id
     }
+}
+
+/// What a new peer holds when it joins.
+pub(super) enum Start {
+    /// Nothing: an arriving leecher.
+    Empty,
+    /// Everything, as a publisher.
+    Publisher,
+    /// These pieces (every piece: a seed), as a peer of a warm start.
+    Warm(Vec<u32>),
 }

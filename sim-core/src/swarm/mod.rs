@@ -23,12 +23,15 @@ mod state;
 mod storage_bridge;
 mod tracker;
 mod transfer;
+mod upkeep;
 mod warm;
+mod warm_start;
 mod world;
 mod world_view;
 
 pub use crate::record::LeaveReason;
 pub use event::Event;
+pub use invariants::LeecherProgress;
 pub use state::PeerState;
 use state::{Host, Peer, TorrentState};
 
@@ -60,6 +63,8 @@ struct Rngs {
     users: SimRng,
     /// Admission come-backs and fake-listing routing.
     world: SimRng,
+    /// Warm starts' hosts and pieces.
+    warm_start: SimRng,
 }
 
 /// A simulation run in progress. Build with [`Sim::new`], then [`Sim::run`].
@@ -142,6 +147,7 @@ impl Sim {
             host_reuse: stream(seed, Stream::HostReuse),
             users: stream(seed, Stream::Users),
             world: stream(seed, Stream::World),
+            warm_start: stream(seed, Stream::WarmStart),
         };
         let mut queue = EventQueue::default();
         let mut torrents = Vec::new();

@@ -67,6 +67,8 @@ pub struct Peer {
     /// A `FillSlots` event is pending.
     pub fill_pending: bool,
     pub publisher: bool,
+    /// Online at release as part of a warm start (not an arrival).
+    pub warm: bool,
     pub host: HostId,
     pub torrent: TorrentId,
     /// Outbound directions currently carrying a transfer (≤ `unchoked`); `unchoked >
@@ -97,6 +99,8 @@ pub struct Peer {
     /// Generation of the pending announce; an `Announce` event with another value is stale.
     pub announce_gen: u32,
     pub next_announce: SimTime,
+    /// When the peer next considers peer turnover (`TrackerConfig::peer_turnover_interval`).
+    pub next_turnover: SimTime,
     pub last_announce: Option<SimTime>,
     pub joined_at: SimTime,
     pub completed_at: Option<SimTime>,
@@ -118,6 +122,7 @@ impl Peer {
             torrent: self.torrent,
             identity: self.identity,
             publisher: self.publisher,
+            warm: self.warm,
             joined_at: self.joined_at,
             completed_at: self.completed_at,
             left_at: self.left_at,
@@ -190,12 +195,19 @@ pub struct Link {
     /// When this peer's current (or most recent) unchoke of the neighbour began
     /// (`SimTime::NEVER`: never).
     pub unchoked_at: SimTime,
+    /// Low 32 bits of the bytes sent to the neighbour when its current (or most recent)
+    /// unchoke began: round-robin seeding's quota counts from here (exact below 4 GiB per
+    /// unchoke).
+    pub sent_at_unchoke: u32,
     /// Low 32 bits of the bytes sent to the neighbour as of this peer's recent rechokes (ring,
     /// see `Peer::rechokes`). Differences are taken with wrapping arithmetic, exact while a
     /// rate window carries less than 4 GiB.
     pub sent_samples: [u32; MAX_RATE_SAMPLES],
     /// Low 32 bits of the bytes received from the neighbour as of this peer's recent rechokes.
     pub recv_samples: [u32; MAX_RATE_SAMPLES],
+    /// Since when this peer's upkeep has seen neither side interested (`SimTime::NEVER`: it
+    /// saw interest at its last look, or has not looked).
+    pub quiet_since: SimTime,
 }
 
 impl Link {
@@ -204,8 +216,10 @@ impl Link {
             connected_at: now,
             last_optimistic: SimTime::NEVER,
             unchoked_at: SimTime::NEVER,
+            sent_at_unchoke: 0,
             sent_samples: [0; MAX_RATE_SAMPLES],
             recv_samples: [0; MAX_RATE_SAMPLES],
+            quiet_since: SimTime::NEVER,
         }
     }
 }

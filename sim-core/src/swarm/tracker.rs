@@ -1,5 +1,5 @@
-//! The tracker: announces, replies of random members, and early re-announces of peers with
-//! too few neighbours.
+//! The tracker: announces, replies of random members (whatever the swarm's size), and early
+//! re-announces of peers with too few neighbours.
 
 use super::state::PeerState;
 use super::{Event, Sim};
@@ -26,7 +26,14 @@ impl Sim {
         let mut reply: Vec<PeerId> =
             Vec::with_capacity((tracker.numwant as usize).min(members.len()));
         if members.len() <= tracker.numwant as usize + 1 {
+            // Every other member, in random order (Fisher–Yates, pinned here rather than
+            // left to a library's shuffle): a reply in join order would have every newcomer
+            // connect to the oldest members first.
             reply.extend(members.iter().copied().filter(|&m| m != peer));
+            for i in (1..reply.len()).rev() {
+                let j = self.rngs.tracker.random_range(0..=i);
+                reply.swap(i, j);
+            }
         } else {
             while reply.len() < tracker.numwant as usize {
                 let m = members[self.rngs.tracker.random_range(0..members.len())];

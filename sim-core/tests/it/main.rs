@@ -8,8 +8,10 @@ mod economy;
 mod invariants;
 mod layering;
 mod lending;
+mod liveness;
 mod markets;
 mod swarm_life;
+mod warm_start;
 mod world;
 
 use sim_core::config::Scenario;
