@@ -2,7 +2,8 @@
 //! seed pools, cold storage): exit code 2 naming the file and the field.
 
 use super::SMALL;
-use super::bad_input::{PRICED, rejects, with_economy};
+use super::bad_input::rejects;
+use super::bad_markets::{PRICED, with_economy};
 
 /// SMALL with a lending economy: `lending` is the `[economy.lending]` body, `agents` is
 /// appended after it.

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod bad_institutions;
+mod bad_markets;
 mod bad_swarm_start;
 mod checks;
 mod cluster;
