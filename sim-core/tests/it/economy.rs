@@ -1,9 +1,8 @@
 //! The token economy in whole runs: conservation after every event over many seeds and
 //! configurations, determinism, barter fallback, auctions in the engine, economic departure.
 
-use super::{run, scenario};
+use super::{run, run_checked, scenario};
 use sim_core::report::Report;
-use sim_core::swarm::Sim;
 
 /// A small swarm with a token market; `economy` is spliced in as the `[economy]` table's
 /// body and `seeding` as the torrent's seeding law.
@@ -86,20 +85,6 @@ fn economies() -> Vec<&'static str> {
     ]
 }
 
-fn step_checked(s: &sim_core::config::Scenario, label: &str) -> Report {
-    let mut sim = Sim::new(s);
-    while sim.step() {
-        if let Err(e) = sim.check_invariants() {
-            panic!(
-                "{label}: after event {} at {}: {e}",
-                sim.events_processed(),
-                sim.now()
-            );
-        }
-    }
-    sim.finish()
-}
-
 #[test]
 fn tokens_are_conserved_after_every_event_over_many_seeds() {
     let mut traded = 0;
@@ -110,7 +95,7 @@ fn tokens_are_conserved_after_every_event_over_many_seeds() {
                 r#"{ kind = "exponential", mean = "4min" }"#,
             ] {
                 let s = scenario(&market(seed, econ, seeding));
-                let r = step_checked(&s, &format!("seed {seed} economy {i} seeding {seeding}"));
+                let r = run_checked(&s, &format!("seed {seed} economy {i} seeding {seeding}"));
                 let e = r.summary.economy.as_ref().expect("economy reported");
                 // The report's holdings (balances plus channel claims) and the treasury
                 // account for every token in existence.

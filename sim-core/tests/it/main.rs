@@ -56,6 +56,22 @@ pub fn run(s: &Scenario) -> Report {
     Sim::new(s).run()
 }
 
+/// Runs `s` with every invariant checked after every event; a failure names `label`, the
+/// event and the time.
+pub fn run_checked(s: &Scenario, label: &str) -> Report {
+    let mut sim = Sim::new(s);
+    while sim.step() {
+        if let Err(e) = sim.check_invariants() {
+            panic!(
+                "{label}: after event {} at {}: {e}",
+                sim.events_processed(),
+                sim.now()
+            );
+        }
+    }
+    sim.finish()
+}
+
 /// Time-average of a series metric of the first torrent over `[from_s, to_s]` (samples are
 /// evenly spaced, so the mean of the samples is the time average).
 pub fn series_mean(r: &Report, metric: &str, from_s: f64, to_s: f64) -> f64 {

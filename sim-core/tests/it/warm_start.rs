@@ -2,13 +2,12 @@
 //! spread says (checked through what each leecher still downloads), keep the invariants after
 //! every event, and a spread that leaves pieces to nobody loses the content at once.
 
-use super::scenario;
-use sim_core::report::Report;
-use sim_core::swarm::Sim;
+use super::{run_checked, scenario};
+use sim_core::config::Scenario;
 
 /// A 64-piece torrent with no publisher and the given warm start.
-fn warm(seed: u64, warm_start: &str) -> String {
-    format!(
+fn warm(seed: u64, warm_start: &str) -> Scenario {
+    scenario(&format!(
         r#"
         name = "warm"
         seed = {seed}
@@ -32,22 +31,7 @@ fn warm(seed: u64, warm_start: &str) -> String {
         seeding = {{ kind = "exponential", mean = "30min" }}
         warm_start = {warm_start}
         "#
-    )
-}
-
-/// Runs with every invariant checked after every event.
-fn run_checked(text: &str, label: &str) -> Report {
-    let mut sim = Sim::new(&scenario(text));
-    while sim.step() {
-        if let Err(e) = sim.check_invariants() {
-            panic!(
-                "{label}: after event {} at {}: {e}",
-                sim.events_processed(),
-                sim.now()
-            );
-        }
-    }
-    sim.finish()
+    ))
 }
 
 const PIECE: u64 = 256 * 1024;
