@@ -1,7 +1,8 @@
 //! One peer's piece state (held, in flight, partial, neighbour availability) and the picker.
 //!
 //! Invariant: `unrequested` equals the number of missing pieces with no download in flight;
-//! `have_list` lists the held pieces once each; `partial` only names missing pieces with
+//! `have_list` lists the held pieces once each while they are fewer than the bitfield's words
+//! (and is empty, its memory freed, from then on); `partial` only names missing pieces with
 //! progress > 0; the counts (dropped once we are a seed) hold, for every piece, the connected
 //! neighbours holding it, with per-block lower bounds over the missing pieces.
 //!
@@ -39,7 +40,10 @@ pub struct PeerPieces {
     /// `None` once we hold every piece: a seed never picks, so counts would be wasted work.
     counts: Option<Counts>,
     have: PieceSet,
-    /// Held pieces in acquisition order (lets a neighbour scan a peer holding few pieces).
+    /// Held pieces in acquisition order while they are fewer than the bitfield's words (lets a
+    /// neighbour scan a peer holding few pieces); empty from then on, when a neighbour scans
+    /// the bitfield instead. Kept short, it costs 64 bytes a peer instead of 4 bytes a piece
+    /// (400 MB over 100,000 peers of a 1,000-piece torrent).
     have_list: Vec<u32>,
     /// Our connections downloading each piece (> 1 only in endgame).
     in_flight: InFlight,
@@ -72,7 +76,7 @@ impl PeerPieces {
     pub fn new_seed(num_pieces: u32) -> Self {
         PeerPieces {
             have: PieceSet::full(num_pieces),
-            have_list: (0..num_pieces).collect(),
+            have_list: Vec::new(),
             counts: None,
             in_flight: InFlight::new(num_pieces),
             unrequested: 0,
@@ -93,10 +97,17 @@ impl PeerPieces {
         &self.have
     }
 
-    /// Held pieces in acquisition order.
+    /// Held pieces in acquisition order, if we hold fewer than the bitfield has words (when a
+    /// list is cheaper to scan than the bitfield); `None` otherwise.
     #[inline]
-    pub fn have_list(&self) -> &[u32] {
-        &self.have_list
+    pub fn short_have_list(&self) -> Option<&[u32]> {
+        self.is_short().then_some(self.have_list.as_slice())
+    }
+
+    /// We hold fewer pieces than the bitfield has words.
+    #[inline]
+    fn is_short(&self) -> bool {
+        (self.have.count() as usize) < self.have.words().len()
     }
 
     /// Whether we hold every piece.
@@ -245,12 +256,17 @@ impl PeerPieces {
         if self.have.contains(piece) {
             return false;
         }
+        let before = self.have.count();
         self.have.insert(piece);
         debug_assert!(
-            self.have.contains(piece) && self.have.count() as usize == self.have_list.len() + 1,
+            self.have.contains(piece) && self.have.count() == before + 1,
             "PieceSet::insert lost piece {piece} or its count"
         );
-        self.have_list.push(piece);
+        if self.is_short() {
+            self.have_list.push(piece);
+        } else if self.have_list.capacity() > 0 {
+            self.have_list = Vec::new();
+        }
         self.partial.remove(piece);
         if !self.in_flight.is_busy(piece) {
             self.unrequested -= 1;
@@ -276,11 +292,13 @@ impl PeerPieces {
         neighbours: impl Iterator<Item = &'a PieceSet>,
     ) -> Result<(), String> {
         let n = self.num_pieces();
-        if self.have_list.len() as u32 != self.have.count() {
+        let listed = if self.is_short() { self.have.count() } else { 0 };
+        if self.have_list.len() as u32 != listed {
             return Err(format!(
-                "have_list has {} entries, bitfield {}",
+                "have_list has {} entries, expected {listed} (bitfield {} of {} words)",
                 self.have_list.len(),
-                self.have.count()
+                self.have.count(),
+                self.have.words().len()
             ));
         }
         let mut seen = PieceSet::empty(n);

@@ -47,8 +47,10 @@ impl Eligible<'_> {
 }
 
 impl PeerPieces {
-    /// The piece to download next from a neighbour holding `remote` (`remote_have_list`: the
-    /// same pieces as a list, e.g. its acquisition order), or `None` if nothing qualifies.
+    /// The piece to download next from a neighbour holding `remote` (`remote_short_list`: the
+    /// same pieces as a list, e.g. its acquisition order, when the remote holds fewer pieces
+    /// than the bitfield has words; see [`PeerPieces::short_have_list`]), or `None` if nothing
+    /// qualifies.
     ///
     /// Rules, in order: (1) finish an interrupted piece, rarest first; (2) by `cfg.kind`:
     /// rarest first (uniform among the rarest; uniform overall until `cfg.initial_random`
@@ -63,13 +65,13 @@ impl PeerPieces {
     /// block bounds. No allocation.
     ///
     /// Precondition: the remote is a connected neighbour already counted here
-    /// (`add_neighbour`, then `neighbour_has` for each of its HAVEs), and `remote_have_list`
-    /// names exactly the pieces of `remote`.
+    /// (`add_neighbour`, then `neighbour_has` for each of its HAVEs), and `remote_short_list`
+    /// names exactly the pieces of `remote` when it is given.
     pub fn pick(
         &mut self,
         cfg: &PickerConfig,
         remote: &PieceSet,
-        remote_have_list: &[u32],
+        remote_short_list: Option<&[u32]>,
         rng: &mut SimRng,
     ) -> Option<Pick> {
         debug_assert_eq!(
@@ -77,10 +79,9 @@ impl PeerPieces {
             self.num_pieces(),
             "bitfield of another torrent"
         );
-        debug_assert_eq!(
-            remote_have_list.len() as u32,
-            remote.count(),
-            "remote_have_list out of sync with the remote bitfield"
+        debug_assert!(
+            remote_short_list.is_none_or(|l| l.len() as u32 == remote.count()),
+            "remote_short_list out of sync with the remote bitfield"
         );
         let counts = self.counts.as_ref()?;
         if self.unrequested == 0 {
@@ -97,14 +98,15 @@ impl PeerPieces {
         let piece = match self.pick_started(counts, remote, rng) {
             Some(p) => Some(p),
             None => {
-                let list = remote_have_list;
+                let list = remote_short_list.unwrap_or_default();
                 let elig = Eligible {
                     remote: remote.words(),
                     have: self.have.words(),
                     busy: self.in_flight.busy().words(),
                 };
                 // A remote holding fewer pieces than there are words: walk its list.
-                let short = list.len() < elig.words();
+                let short = remote_short_list.is_some();
+                debug_assert!(!short || list.len() < elig.words(), "a short list is short");
                 match cfg.kind {
                     PickerKind::RarestFirst if self.have.count() >= cfg.initial_random => {
                         if short {

@@ -92,7 +92,10 @@ pub(super) fn fixture(avail: &str, have: &str, remote: &str, in_flight: &str) ->
 
 impl Fx {
     pub(super) fn pick(&mut self, cfg: &PickerConfig, rng: &mut SimRng) -> Option<Pick> {
-        self.peer.pick(cfg, &self.remote, &self.remote_list, rng)
+        // As the engine passes it: the list only while shorter than the bitfield's words.
+        let short = self.remote_list.len() < self.remote.words().len();
+        let list = short.then_some(self.remote_list.as_slice());
+        self.peer.pick(cfg, &self.remote, list, rng)
     }
 
     /// Pick counts per piece over `runs` seeds, and how many picks were `None`.

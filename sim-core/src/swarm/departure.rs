@@ -42,8 +42,11 @@ impl Sim {
         p.leave_reason = Some(reason);
         let (t, host) = (p.torrent, p.host);
         let tor = &mut self.torrents[t.index()];
-        if let Some(i) = tor.members.iter().position(|&m| m == peer) {
-            tor.members.swap_remove(i);
+        let pos = std::mem::replace(&mut self.peers[peer.index()].member_pos, u32::MAX) as usize;
+        debug_assert_eq!(tor.members.get(pos), Some(&peer), "member position");
+        tor.members.swap_remove(pos);
+        if let Some(&moved) = tor.members.get(pos) {
+            self.peers[moved.index()].member_pos = pos as u32;
         }
         for piece in self.peers[peer.index()].pieces.have().iter() {
             let c = &mut tor.copies[piece as usize];

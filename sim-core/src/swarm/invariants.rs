@@ -154,6 +154,16 @@ impl Sim {
             {
                 return Err(format!("torrent {t}: seed/leecher counts differ"));
             }
+            for (i, &m) in tor.members.iter().enumerate() {
+                let p = &self.peers[m.index()];
+                if p.torrent.index() != t || !p.is_online() || p.member_pos as usize != i {
+                    return Err(format!(
+                        "torrent {t}: member {i} is peer {m:?} (online {}, position {})",
+                        p.is_online(),
+                        p.member_pos
+                    ));
+                }
+            }
             let zero = copies.iter().filter(|&&c| c == 0).count() as u32;
             if zero != tor.pieces_without_copy {
                 return Err(format!(

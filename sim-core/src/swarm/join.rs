@@ -321,6 +321,7 @@ impl Sim {
             announce_gen: 0,
             next_announce: now,
             next_turnover: now + tracker_turnover_interval,
+            member_pos: u32::MAX,
             last_announce: None,
             rechokes: 0,
             rate_sample_times: Default::default(),
@@ -343,8 +344,9 @@ impl Sim {
         self.econ_add_peer(now, id);
         self.bounty_pledge(now, id);
         let tor = &mut self.torrents[t.index()];
+        self.peers[id.index()].member_pos = tor.members.len() as u32;
         tor.members.push(id);
-        for &piece in self.peers[id.index()].pieces.have_list() {
+        for piece in self.peers[id.index()].pieces.have().iter() {
             let c = &mut tor.copies[piece as usize];
             if *c == 0 {
                 tor.pieces_without_copy -= 1;

@@ -108,6 +108,9 @@ pub struct Peer {
     pub leave_reason: Option<LeaveReason>,
     /// The identity its host had when it joined.
     pub identity: IdentityId,
+    /// Its position in its torrent's `members` while online (a departure removes it there in
+    /// O(1), where a search would cost O(swarm)).
+    pub member_pos: u32,
 }
 
 impl Peer {

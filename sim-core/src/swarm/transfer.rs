@@ -76,7 +76,7 @@ impl Sim {
         let pick = d.pieces.pick(
             &d.picker,
             u.pieces.have(),
-            u.pieces.have_list(),
+            u.pieces.short_have_list(),
             &mut self.rngs.picker,
         )?;
         Some(pick.piece)
