@@ -292,7 +292,11 @@ impl PeerPieces {
         neighbours: impl Iterator<Item = &'a PieceSet>,
     ) -> Result<(), String> {
         let n = self.num_pieces();
-        let listed = if self.is_short() { self.have.count() } else { 0 };
+        let listed = if self.is_short() {
+            self.have.count()
+        } else {
+            0
+        };
         if self.have_list.len() as u32 != listed {
             return Err(format!(
                 "have_list has {} entries, expected {listed} (bitfield {} of {} words)",

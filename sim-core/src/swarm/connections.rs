@@ -2,7 +2,7 @@
 //! stopped, availability and choking state updated on both ends).
 
 use super::state::{Conn, Direction, Link, PeerState};
-use super::warm::push_link;
+use super::warm::push_capped;
 use super::{Sim, pair_mut};
 use crate::ids::{ConnId, PeerId};
 use crate::time::SimTime;
@@ -28,17 +28,17 @@ impl Sim {
         };
         pa.pieces.add_neighbour(pb.pieces.have());
         pb.pieces.add_neighbour(pa.pieces.have());
-        pa.conns.push(id);
-        pa.remotes.push(b);
-        push_link(&mut pa.links, Link::new(now), max);
+        push_capped(&mut pa.conns, id, max);
+        push_capped(&mut pa.remotes, b, max);
+        push_capped(&mut pa.links, Link::new(now), max);
         if pb.state == PeerState::Leeching {
-            pa.leeching_remotes.push(b);
+            push_capped(&mut pa.leeching_remotes, b, max);
         }
-        pb.conns.push(id);
-        pb.remotes.push(a);
-        push_link(&mut pb.links, Link::new(now), max);
+        push_capped(&mut pb.conns, id, max);
+        push_capped(&mut pb.remotes, a, max);
+        push_capped(&mut pb.links, Link::new(now), max);
         if pa.state == PeerState::Leeching {
-            pb.leeching_remotes.push(a);
+            push_capped(&mut pb.leeching_remotes, a, max);
         }
         self.conns.push(conn);
         if self.interested(a, b) {

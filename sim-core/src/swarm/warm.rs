@@ -1,9 +1,9 @@
 //! Speed tricks kept out of the model code: the prefetch pipeline over the coming flow
 //! completions (see [`Sim::warm_next`]), the records' own cache hints, and the growth policy
-//! of a peer's link list. Cache hints only and an allocation size, so nothing here changes a
+//! of a peer's per-connection lists. Cache hints only and an allocation size, so nothing here changes a
 //! result (BENCHMARKS.md measures what they buy).
 
-use super::state::{Conn, Link, Peer};
+use super::state::{Conn, Peer};
 use super::{Event, Sim, state};
 use crate::ids::ConnId;
 use crate::prefetch::{prefetch, prefetch_write};
@@ -128,13 +128,14 @@ impl Conn {
     }
 }
 
-/// Appends `link`, growing the list by doubling but never past `max` entries (a peer holds at
-/// most `max_connections`): 80 links would otherwise reserve room for 128.
-pub(super) fn push_link(links: &mut Vec<Link>, link: Link, max: usize) {
-    if links.len() == links.capacity() {
+/// Appends `item` to one of a peer's per-connection lists (connections, neighbours, links),
+/// growing it by doubling but never past `max` entries (a peer holds at most
+/// `max_connections`): 80 entries would otherwise reserve room for 128.
+pub(super) fn push_capped<T>(list: &mut Vec<T>, item: T, max: usize) {
+    if list.len() == list.capacity() {
         // At least 4 entries, at most `max` (any `max` ≥ 1, also below 4).
-        let want = (2 * links.len()).max(4).min(max.max(links.len() + 1));
-        links.reserve_exact(want - links.len());
+        let want = (2 * list.len()).max(4).min(max.max(list.len() + 1));
+        list.reserve_exact(want - list.len());
     }
-    links.push(link);
+    list.push(item);
 }
