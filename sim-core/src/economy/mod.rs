@@ -301,6 +301,13 @@ impl Economy {
             .unwrap_or_default()
     }
 
+    /// Connection slot `c` is reused by a new connection: it starts with no trade state.
+    pub fn reset_connection(&mut self, c: ConnId) {
+        if let Some(d) = self.dirs.get_mut(c.index()) {
+            *d = Default::default();
+        }
+    }
+
     fn dir_mut(&mut self, c: ConnId, side: usize) -> &mut DirTrade {
         if self.dirs.len() <= c.index() {
             self.dirs.resize(c.index() + 1, Default::default());

@@ -1,5 +1,5 @@
 //! Connections between peers: opening one (bitfield exchange), closing one (transfers
-//! stopped, availability and choking state updated on both ends).
+//! stopped, availability and choking state updated on both ends, the slot freed for reuse).
 
 use super::state::{Conn, Direction, Link, PeerState};
 use super::warm::push_capped;
@@ -17,7 +17,10 @@ impl Sim {
 
     /// Opens a connection and exchanges bitfields. Cost O(pieces held by either side).
     pub(super) fn connect(&mut self, now: SimTime, a: PeerId, b: PeerId) {
-        let id = ConnId(self.conns.len() as u32);
+        let id = self
+            .free_conns
+            .pop()
+            .unwrap_or(ConnId(self.conns.len() as u32));
         let t = self.peers[a.index()].torrent;
         let max = self.torrents[t.index()].tracker.max_connections as usize;
         let (pa, pb) = pair_mut(&mut self.peers, a.index(), b.index());
@@ -40,7 +43,16 @@ impl Sim {
         if pa.state == PeerState::Leeching {
             push_capped(&mut pb.leeching_remotes, a, max);
         }
-        self.conns.push(conn);
+        match self.conns.get_mut(id.index()) {
+            Some(slot) => {
+                debug_assert!(!slot.open, "a reused connection slot is closed");
+                *slot = conn;
+                if let Some(econ) = &mut self.econ {
+                    econ.reset_connection(id);
+                }
+            }
+            None => self.conns.push(conn),
+        }
         if self.interested(a, b) {
             self.request_fill(now, a);
         }
@@ -88,6 +100,7 @@ impl Sim {
             }
             self.announce_soon_if_lonely(now, peers[side]);
         }
+        self.free_conns.push(c);
     }
 }
 

@@ -75,7 +75,13 @@ pub struct Sim {
     net: FlowNetwork,
     hosts: Vec<Host>,
     peers: Vec<Peer>,
+    /// Connections by id; a closed one's slot is reused by a later connection.
     conns: Vec<Conn>,
+    /// Ids of closed connections, reused last closed first (deterministic; nothing decides by
+    /// a connection's id, so results do not depend on the reuse). Keeps the table at the
+    /// connections open at once: 5.4 million connections are opened over a 100,000-peer flash
+    /// crowd, far fewer are ever open together.
+    free_conns: Vec<ConnId>,
     torrents: Vec<TorrentState>,
     arrivals: Vec<Option<ArrivalProcess>>,
     /// Online non-publisher hosts, for multi-torrent reuse.
@@ -198,6 +204,7 @@ impl Sim {
             hosts: Vec::new(),
             peers: Vec::new(),
             conns: Vec::new(),
+            free_conns: Vec::new(),
             unfinished_torrents: torrents.len(),
             torrents,
             arrivals,
