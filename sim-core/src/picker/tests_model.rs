@@ -166,7 +166,10 @@ impl World {
                     endgame_max_downloaders: rng.random_range(2..4),
                     ..cfg(kind, rng.random_range(0..5))
                 };
-                let got = self.peer.pick(&c, &mb.set, &mb.list, pick_rng);
+                // As the engine passes it: the list only while shorter than the bitfield's words.
+                let short = mb.list.len() < mb.set.words().len();
+                let list = short.then_some(mb.list.as_slice());
+                let got = self.peer.pick(&c, &mb.set, list, pick_rng);
                 let (allowed, endgame) = self.allowed(&c, &mb.set);
                 match got {
                     None if allowed.is_empty() => {}

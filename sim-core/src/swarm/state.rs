@@ -1,7 +1,9 @@
 //! The engine's entities: hosts, peers (a host in a torrent), connections and torrents.
 //!
 //! Invariant: entities live in `Vec`s indexed by dense ids and are never removed (a departed
-//! peer stays as a tombstone), so every iteration order is creation order.
+//! peer stays as a tombstone), so every iteration order is creation order; the one exception
+//! is a closed connection, whose slot a later connection reuses (nothing decides by a
+//! connection's id or iterates connections in a way that matters).
 
 use crate::choker::Choker;
 use crate::config::{ChokerParams, PickerConfig};

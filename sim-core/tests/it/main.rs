@@ -4,6 +4,7 @@
 mod anchors;
 mod capital;
 mod determinism;
+mod differential;
 mod economy;
 mod invariants;
 mod layering;
