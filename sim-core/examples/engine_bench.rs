@@ -36,6 +36,7 @@ fn main() {
     let mut sim = Sim::new(&scenario);
     while sim.step() {}
     let dropped = sim.events_dropped();
+    let opened = sim.connections_opened();
     let report = sim.finish();
     let wall = start.elapsed().as_secs_f64();
     // `DefaultHasher::new()` uses fixed keys: the digest is stable across runs.
@@ -46,7 +47,7 @@ fn main() {
     };
     println!(
         "{path}: {} events (and {dropped} superseded completions dropped), {} piece \
-         transfers, {:.0} simulated s, {wall:.2} s wall ({:.0} events/s), summary digest \
+         transfers, {opened} connections opened, {:.0} simulated s, {wall:.2} s wall ({:.0} events/s), summary digest \
          {:016x}, report digest {:016x}",
         report.summary.events_processed,
         report.summary.piece_transfers,

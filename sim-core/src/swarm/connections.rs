@@ -53,6 +53,7 @@ impl Sim {
             }
             None => self.conns.push(conn),
         }
+        self.conns_opened += 1;
         if self.interested(a, b) {
             self.request_fill(now, a);
         }

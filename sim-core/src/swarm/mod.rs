@@ -82,6 +82,8 @@ pub struct Sim {
     /// connections open at once: 5.4 million connections are opened over a 100,000-peer flash
     /// crowd, far fewer are ever open together.
     free_conns: Vec<ConnId>,
+    /// Connections opened so far (closed ones included).
+    conns_opened: u64,
     torrents: Vec<TorrentState>,
     arrivals: Vec<Option<ArrivalProcess>>,
     /// Online non-publisher hosts, for multi-torrent reuse.
@@ -205,6 +207,7 @@ impl Sim {
             peers: Vec::new(),
             conns: Vec::new(),
             free_conns: Vec::new(),
+            conns_opened: 0,
             unfinished_torrents: torrents.len(),
             torrents,
             arrivals,
@@ -375,6 +378,12 @@ impl Sim {
     /// in [`Self::events_processed`]).
     pub fn events_dropped(&self) -> u64 {
         self.queue.dropped()
+    }
+
+    /// Connections opened so far, closed ones included (the connection table holds only
+    /// those open at once, see `free_conns`).
+    pub fn connections_opened(&self) -> u64 {
+        self.conns_opened
     }
 
     /// Ends the run at the horizon (or at the early stop) and builds the report. Call after

@@ -241,12 +241,12 @@ mod tests {
             8,
         );
         assert!(
-            sim.conns.len() > without.conns.len(),
+            sim.connections_opened() > without.connections_opened(),
             "turnover opens new connections: {} against {}",
-            sim.conns.len(),
-            without.conns.len()
+            sim.connections_opened(),
+            without.connections_opened()
         );
-        assert!(open < sim.conns.len());
+        assert!(open < sim.connections_opened() as usize);
     }
 
     #[test]
@@ -270,7 +270,7 @@ mod tests {
                 }
             }
         }
-        let made = near.conns.len();
+        let made = near.connections_opened() as usize;
         assert!(
             made >= 3 * near.conns.iter().filter(|c| c.open).count(),
             "quiet connections are closed and replaced ({made} made)"
