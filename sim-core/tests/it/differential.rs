@@ -103,13 +103,22 @@ fn ours(seed: u64, n: u32, connections_limit: u32) -> Reference {
 /// One figure of a run.
 type Figure = fn(&Reference) -> f64;
 
+/// Every figure [`compare`] computes.
+const ALL: [&str; 4] = [
+    "first completion",
+    "mean completion",
+    "last completion",
+    "seed upload rate",
+];
+
 fn mean(runs: &[Reference], f: impl Fn(&Reference) -> f64) -> f64 {
     runs.iter().map(f).sum::<f64>() / runs.len() as f64
 }
 
 /// Compares the means over replicates 1–5 of first, mean and last completion and of the
-/// seed's upload rate (bytes over the last completion); returns the failures.
-fn compare(n: u32, connections_limit: u32, tolerance: f64) -> Vec<String> {
+/// seed's upload rate (bytes over the last completion); returns the failures among the
+/// figures named in `checked` (every figure is printed).
+fn compare(n: u32, connections_limit: u32, tolerance: f64, checked: &[&str]) -> Vec<String> {
     let refs = references(n, connections_limit);
     assert!(
         refs.len() >= 3,
@@ -131,7 +140,7 @@ fn compare(n: u32, connections_limit: u32, tolerance: f64) -> Vec<String> {
             "N = {n}, limit {connections_limit}: {name} {ours:.1} vs libtorrent {theirs:.1} ({:+.1}%)",
             100.0 * off
         );
-        if off.abs() > tolerance {
+        if checked.contains(&name) && off.abs() > tolerance {
             failures.push(format!(
                 "N = {n}, limit {connections_limit}: {name} {ours:.1} vs libtorrent {theirs:.1} \
                  ({:+.1}%, tolerance ±{:.0}%)",
@@ -151,18 +160,36 @@ fn compare(n: u32, connections_limit: u32, tolerance: f64) -> Vec<String> {
 /// agrees within that: −12% to −15% (measured, seeds 1–5; tokenswarm finishes earlier).
 #[test]
 fn a_full_mesh_of_twenty_agrees_with_libtorrent_within_twenty_percent() {
-    let failures = compare(20, 200, 0.20);
+    let failures = compare(20, 200, 0.20, &ALL);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// Larger swarms do not agree yet: libtorrent's first completion grows with the swarm (286 s
-/// at N = 20, 536 s at 100, about 1,000 s at 300) and its leechers upload far below their
-/// capacity, where tokenswarm's first completion stays near 250–270 s (−45% at N = 100).
-/// The cause is open (issue "Faithful at scale", §2); run with `--ignored` to see the gap.
+/// With 30 connections per peer among 100 leechers (no full mesh), mean and last completion
+/// agree within the same ±20% (measured +9% and +7%); the first completion does not (−29%,
+/// see below).
 #[test]
-#[ignore = "known gap: larger swarms finish 45-70% earlier than in libtorrent's simulation"]
+fn a_partial_mesh_of_a_hundred_agrees_on_mean_and_last_completion() {
+    let failures = compare(
+        100,
+        30,
+        0.20,
+        &["mean completion", "last completion", "seed upload rate"],
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Larger full meshes do not agree yet: libtorrent's first completion grows with the swarm
+/// (286 s at N = 20, 536 s at 100, 1,002 s at 300), where tokenswarm's stays near 250–270 s
+/// (−50% at N = 100, −73% at 300). In libtorrent's runs the seed's round robin gives each of
+/// its many connected leechers less than a piece per unchoke, so pieces complete late, and at
+/// the end every remaining leecher waits for the same last piece from the seed (see the
+/// dataset's README). The cause on tokenswarm's side is open (issue "Faithful at scale", §2);
+/// run with `--ignored` to see the gap.
+#[test]
+#[ignore = "known gap: full meshes of 100 and 300 finish 41-73% earlier than in libtorrent"]
 fn larger_swarms_agree_with_libtorrent_within_twenty_percent() {
-    let mut failures = compare(100, 200, 0.20);
-    failures.extend(compare(300, 200, 0.20));
+    let mut failures = compare(100, 200, 0.20, &ALL);
+    failures.extend(compare(300, 200, 0.20, &ALL));
+    failures.extend(compare(100, 30, 0.20, &ALL));
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
