@@ -15,6 +15,7 @@ mod site;
 pub mod tagged;
 mod torrent;
 mod validate;
+mod validate_agents;
 mod validate_capital;
 mod validate_economy;
 mod validate_world;

@@ -19,6 +19,7 @@ mod event;
 mod invariants;
 mod join;
 mod pool_bridge;
+mod site_rules;
 mod state;
 mod storage_bridge;
 mod tracker;
