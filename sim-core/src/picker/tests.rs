@@ -90,11 +90,15 @@ pub(super) fn fixture(avail: &str, have: &str, remote: &str, in_flight: &str) ->
     }
 }
 
+/// A remote's list as the engine passes it to `pick`: only while it is shorter than the
+/// remote bitfield's words (see `PeerPieces::short_have_list`).
+pub(super) fn short_list<'a>(list: &'a [u32], remote: &PieceSet) -> Option<&'a [u32]> {
+    (list.len() < remote.words().len()).then_some(list)
+}
+
 impl Fx {
     pub(super) fn pick(&mut self, cfg: &PickerConfig, rng: &mut SimRng) -> Option<Pick> {
-        // As the engine passes it: the list only while shorter than the bitfield's words.
-        let short = self.remote_list.len() < self.remote.words().len();
-        let list = short.then_some(self.remote_list.as_slice());
+        let list = short_list(&self.remote_list, &self.remote);
         self.peer.pick(cfg, &self.remote, list, rng)
     }
 

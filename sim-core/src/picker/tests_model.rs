@@ -5,7 +5,7 @@
 //! the model's, and every pick is one the rules allow (eligible, of minimum availability for
 //! rarest first, lowest for sequential, fewest downloaders in endgame).
 
-use super::tests::cfg;
+use super::tests::{cfg, short_list};
 use super::*;
 use crate::config::{PickerConfig, PickerKind};
 use crate::rng::{SimRng, substream};
@@ -166,9 +166,7 @@ impl World {
                     endgame_max_downloaders: rng.random_range(2..4),
                     ..cfg(kind, rng.random_range(0..5))
                 };
-                // As the engine passes it: the list only while shorter than the bitfield's words.
-                let short = mb.list.len() < mb.set.words().len();
-                let list = short.then_some(mb.list.as_slice());
+                let list = short_list(&mb.list, &mb.set);
                 let got = self.peer.pick(&c, &mb.set, list, pick_rng);
                 let (allowed, endgame) = self.allowed(&c, &mb.set);
                 match got {
